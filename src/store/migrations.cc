@@ -1,0 +1,163 @@
+#include "store/migrations.h"
+
+#include <string>
+
+namespace ferry::store {
+namespace {
+
+// Version 1: experiment tracking (the MLflow data model).
+constexpr const char* kTracking = R"sql(
+CREATE TABLE experiments (
+  experiment_id {{ID_PK}},
+  name TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL DEFAULT '',
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  creation_time BIGINT NOT NULL DEFAULT 0,
+  last_update_time BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE experiment_tags (
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+);
+CREATE TABLE runs (
+  run_uuid TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  name TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'RUNNING',
+  start_time BIGINT NOT NULL DEFAULT 0,
+  end_time BIGINT,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  artifact_uri TEXT NOT NULL DEFAULT '',
+  deleted_time BIGINT
+);
+CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time);
+CREATE TABLE params (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX params_by_key ON params(key, value);
+CREATE TABLE tags (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX tags_by_key ON tags(key, value);
+CREATE TABLE metrics (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
+  key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  timestamp BIGINT NOT NULL,
+  step BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_uuid, key, step, timestamp, value, is_nan)
+);
+CREATE TABLE latest_metrics (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
+  key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  is_nan INTEGER NOT NULL DEFAULT 0,
+  timestamp BIGINT NOT NULL,
+  step BIGINT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+);
+CREATE INDEX latest_metrics_by_key ON latest_metrics(key, value);
+CREATE TABLE datasets (
+  dataset_uuid TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id),
+  name TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  source_type TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT '',
+  schema TEXT NOT NULL DEFAULT '',
+  profile TEXT NOT NULL DEFAULT '',
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE run_inputs (
+  run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
+  dataset_uuid TEXT NOT NULL REFERENCES datasets(dataset_uuid),
+  tags TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (run_uuid, dataset_uuid)
+);
+CREATE TABLE artifact_files (
+  path TEXT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_time BIGINT NOT NULL
+);
+INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage)
+  VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active');
+)sql";
+
+std::string ForDialect(std::string sql, Dialect dialect) {
+  const std::string token = "{{ID_PK}}";
+  const std::string type = dialect == Dialect::kSqlite
+                               ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                               : "BIGSERIAL PRIMARY KEY";
+  for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
+    sql.replace(pos, token.size(), type);
+  }
+  return sql;
+}
+
+constexpr const char* kVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_time BIGINT)";
+
+}  // namespace
+
+const std::vector<Migration>& AllMigrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "tracking", kTracking},
+  };
+  return kAll;
+}
+
+Result<int64_t> SchemaVersion(Database& db) {
+  int64_t version = 0;
+  RETURN_IF_ERROR(db.Read([&](SqlConnection& conn) -> Status {
+    ASSIGN_OR_RETURN(version,
+                     QueryInt(conn,
+                              "SELECT COALESCE(MAX(version), 0) FROM "
+                              "schema_migrations",
+                              {}));
+    return Status::Ok();
+  }));
+  return version;
+}
+
+Status Migrate(Database& db) {
+  RETURN_IF_ERROR(db.Write([](SqlConnection& conn) {
+    return conn.ExecuteScript(kVersionTable);
+  }));
+  for (const Migration& m : AllMigrations()) {
+    Status st = db.Write([&](SqlConnection& conn) -> Status {
+      if (db.dialect() == Dialect::kPostgres) {
+        RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(725301)", {},
+                                   [](const Row&) { return Status::Ok(); }));
+      }
+      ASSIGN_OR_RETURN(
+          int64_t seen,
+          QueryInt(conn, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?",
+                   {int64_t{m.version}}));
+      if (seen > 0) return Status::Ok();
+      RETURN_IF_ERROR(conn.ExecuteScript(ForDialect(m.sql, db.dialect())));
+      return conn
+          .Execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                   {int64_t{m.version}, std::string(m.name)})
+          .status();
+    });
+    if (!st.ok()) {
+      return Internal("migration " + std::to_string(m.version) + " (" +
+                      m.name + ") failed: " + st.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace ferry::store

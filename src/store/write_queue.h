@@ -1,0 +1,54 @@
+// WriteQueue: group commit over one dedicated write connection.
+//
+// Writers enqueue a function and block until it is committed. A single
+// writer thread takes every queued function (up to a limit), runs each inside
+// its own SAVEPOINT of one transaction, and commits once: one fsync covers
+// the whole group. A failing function rolls back to its savepoint only.
+//
+// Thread safety: Submit is thread-safe. The connection is used only by the
+// writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/database.h"
+
+namespace ferry::store {
+
+class WriteQueue {
+ public:
+  // `begin_sql` opens a write transaction ("BEGIN IMMEDIATE" on SQLite).
+  WriteQueue(std::unique_ptr<SqlConnection> conn, std::string begin_sql);
+  ~WriteQueue();
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
+
+  Status Submit(const ConnectionFn& fn);
+  // Drains the queue and stops the writer thread. Idempotent.
+  void Close();
+
+ private:
+  struct Job {
+    const ConnectionFn* fn;
+    std::promise<Status> done;
+  };
+  void Loop();
+  void RunGroup(std::deque<Job>& group);
+  Status RunOne(const ConnectionFn& fn);
+
+  std::unique_ptr<SqlConnection> conn_;  // writer thread only
+  const std::string begin_sql_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;  // guarded by mu_
+  bool closed_ = false;    // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ferry::store
