@@ -1,0 +1,116 @@
+// `ferry server`: opens the stores, wires the services and serves HTTP until
+// SIGINT/SIGTERM, then drains and closes the metadata store.
+#include <filesystem>
+
+#include "api/http_server.h"
+#include "api/services.h"
+#include "artifacts/local/local_artifact_store.h"
+#include "cli/commands.h"
+#include "core/log.h"
+#include "store/database.h"
+
+namespace ferry::cli {
+namespace {
+
+struct ServerFlags {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5000;
+  std::string data_dir = "ferry-data";
+  std::string store;      // default: sqlite:///<data_dir>/ferry.db
+  std::string artifacts;  // default: <data_dir>/artifacts
+  int io_threads = 2;
+  int workers = 32;
+  uint64_t max_body_mb = 64;
+  bool quiet = false;
+};
+
+int RunServer(ServerFlags flags) {
+  namespace fs = std::filesystem;
+  if (flags.quiet) SetLogLevel(LogLevel::kWarn);
+  std::error_code ec;
+  if (flags.store.empty() || flags.artifacts.empty()) {
+    fs::create_directories(flags.data_dir, ec);
+    if (ec) {
+      Log(LogLevel::kError, "cannot create data directory",
+          {{"dir", flags.data_dir}, {"error", ec.message()}});
+      return 1;
+    }
+  }
+  if (flags.store.empty()) {
+    flags.store = "sqlite://" + fs::absolute(fs::path(flags.data_dir) / "ferry.db").string();
+  }
+  if (flags.artifacts.empty()) {
+    flags.artifacts = (fs::path(flags.data_dir) / "artifacts").string();
+  }
+  auto db = store::OpenDatabase(flags.store);
+  if (!db.ok()) {
+    Log(LogLevel::kError, "cannot open metadata store", {{"error", db.status().ToString()}});
+    return 1;
+  }
+  auto artifact_store = artifacts::OpenLocalArtifactStore(flags.artifacts);
+  if (!artifact_store.ok()) {
+    Log(LogLevel::kError, "cannot open artifact store",
+        {{"error", artifact_store.status().ToString()}});
+    return 1;
+  }
+  tracking::TrackingStore tracking_store(**db);
+  tracking::TrackingService tracking(tracking_store, Clock::System());
+  api::Services services{tracking, **artifact_store, Clock::System()};
+  api::Router router;
+  api::HttpMetrics metrics;
+  api::AddHealthRoutes(router, metrics, services);
+  api::AddMlflowRoutes(router, services);
+  api::AddArtifactRoutes(router, services);
+  api::AddV1Routes(router, services);
+
+  api::HttpServerOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.io_threads = flags.io_threads;
+  options.worker_threads = flags.workers;
+  options.max_body_bytes = flags.max_body_mb << 20;
+  auto server = api::HttpServer::Create(options, router, metrics);
+  if (!server.ok()) {
+    Log(LogLevel::kError, "cannot start server", {{"error", server.status().ToString()}});
+    return 1;
+  }
+  Log(LogLevel::kInfo, "ferry server listening",
+      {{"url", "http://" + flags.host + ":" + std::to_string((*server)->port())},
+       {"store", flags.store},
+       {"artifacts", flags.artifacts}});
+  (*server)->Run();
+  server->reset();  // joins the worker pool: no handler runs past here
+  (*db)->Close();
+  Log(LogLevel::kInfo, "ferry server stopped");
+  return 0;
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServerFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "server", "Run the Ferry server (tracking API, MLflow-compatible API).");
+  cmd->add_option("--host", flags->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Port to listen on (0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--data-dir", flags->data_dir,
+                  "Directory for the default store and artifacts")
+      ->capture_default_str();
+  cmd->add_option("--store", flags->store,
+                  "Metadata store URL: sqlite:///path/ferry.db or "
+                  "postgresql://user@host:port/db (default: <data-dir>/ferry.db)");
+  cmd->add_option("--artifacts", flags->artifacts,
+                  "Artifact root directory (default: <data-dir>/artifacts)");
+  cmd->add_option("--io-threads", flags->io_threads, "Network I/O threads")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--workers", flags->workers, "Request handler threads")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-body-mb", flags->max_body_mb,
+                  "Largest buffered request body, in MiB (uploads stream)")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", flags->quiet, "No access log (warnings and errors only)");
+  cmd->callback([flags, &exit_code] { exit_code = RunServer(*flags); });
+}
+
+}  // namespace ferry::cli

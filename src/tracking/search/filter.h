@@ -73,6 +73,7 @@ struct RunSearch {
   ViewType view = ViewType::kActiveOnly;
   int64_t limit = 1000;
   int64_t offset = 0;
+  store::Dialect dialect = store::Dialect::kSqlite;  // LIKE differs by engine
 };
 
 // SELECT r.run_uuid FROM runs r ... ordered as MLflow orders: the order_by
@@ -86,6 +87,7 @@ struct ExperimentSearch {
   ViewType view = ViewType::kActiveOnly;
   int64_t limit = 1000;
   int64_t offset = 0;
+  store::Dialect dialect = store::Dialect::kSqlite;
 };
 
 // SELECT e.experiment_id FROM experiments e ... default order

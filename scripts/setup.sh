@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Ferry needs: Debian packages (compiler
+# toolchain, C++ libraries, PostgreSQL for the tests) and the Python test
+# peers (the real mlflow client). Idempotent: skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev libpq-dev libssl-dev
+  libgtest-dev libgmock-dev
+  postgresql postgresql-client
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+python3 -m pip install -q --disable-pip-version-check -r tests/integration/requirements.txt
+python3 -m pip install -q --disable-pip-version-check -e python/

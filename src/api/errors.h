@@ -1,0 +1,18 @@
+// The one place a Status becomes an HTTP answer. Two renderings:
+//  - MLflow's: {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...} with
+//    MLflow's HTTP statuses (used under /api/2.0/mlflow and /ajax-api).
+//  - Ferry's: {"error": {"code": "NOT_FOUND", "message": ...}} (/api/v1).
+#pragma once
+
+#include "api/http_types.h"
+#include "core/status.h"
+
+namespace ferry::api {
+
+enum class ErrorStyle { kMlflow, kFerry };
+
+int HttpStatusFor(StatusCode code, ErrorStyle style);
+std::string_view MlflowErrorCode(StatusCode code);
+HttpResponse ErrorResponse(const Status& status, ErrorStyle style);
+
+}  // namespace ferry::api

@@ -1,0 +1,43 @@
+// Router: (method, path pattern) → handler. Patterns are "/"-separated
+// literal segments, "{name}" (one segment) and a final "{name...}" (the rest
+// of the path, possibly empty). First registered match wins.
+// Built before serving starts, then read-only: thread-safe to Match.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/http_types.h"
+
+namespace ferry::api {
+
+using Handler = std::function<HttpResponse(HttpRequest&)>;
+// Makes the sink for a streamed body, or answers at once (e.g. a 400).
+using StreamHandler =
+    std::function<Result<std::unique_ptr<BodySink>>(HttpRequest&)>;
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Handler handler;        // set for buffered routes
+  StreamHandler stream;   // set for streamed-body routes
+};
+
+class Router {
+ public:
+  void Add(Method method, std::string pattern, Handler handler);
+  void AddStream(Method method, std::string pattern, StreamHandler handler);
+
+  struct Match {
+    const Route* route = nullptr;
+    bool path_matched = false;  // some route has this path (405 vs 404)
+  };
+  // Fills request.path_params on success.
+  Match Find(HttpRequest& request) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace ferry::api

@@ -1,0 +1,28 @@
+// The subsystems the API layer serves, wired once by the server command.
+#pragma once
+
+#include "artifacts/artifact_store.h"
+#include "core/clock.h"
+#include "tracking/tracking_service.h"
+
+namespace ferry::api {
+
+struct Services {
+  tracking::TrackingService& tracking;
+  artifacts::ArtifactStore& artifacts;
+  const Clock& clock;
+};
+
+class Router;
+class HttpMetrics;
+
+// MLflow REST API 2.0 (tracking) under /api/2.0/mlflow and /ajax-api/2.0/mlflow.
+void AddMlflowRoutes(Router& router, Services& services);
+// MLflow's artifact proxy under /api/2.0/mlflow-artifacts/artifacts.
+void AddArtifactRoutes(Router& router, Services& services);
+// Ferry's own API under /api/v1.
+void AddV1Routes(Router& router, Services& services);
+// /healthz, /readyz, /metrics.
+void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);
+
+}  // namespace ferry::api

@@ -1,0 +1,20 @@
+// A small blocking HTTP/1.1 client (Boost.Beast) for the CLI.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace ferry::cli {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// `url` is the server base ("http://127.0.0.1:5000"); `target` the path and
+// query. Connection failures are kUnavailable naming the URL.
+Result<HttpReply> HttpCall(const std::string& url, const std::string& method,
+                           const std::string& target, const std::string& body);
+
+}  // namespace ferry::cli
