@@ -220,10 +220,23 @@ Result<Json> GetMetricHistory(Services& s, const Json& in) {
   ASSIGN_OR_RETURN(auto result, s.tracking.GetMetricHistory(
                                     id, key, max.value_or(0), token.value_or("")));
   Json metrics = Json::array();
-  for (const auto& m : result.metrics) metrics.push_back(MetricToJson(m));
+  for (const auto& m : result.metrics) {
+    Json item = MetricToJson(m);
+    item["run_id"] = id;
+    metrics.push_back(std::move(item));
+  }
   Json out = {{"metrics", metrics}};
   if (!result.next_page_token.empty()) out["next_page_token"] = result.next_page_token;
   return out;
+}
+
+// MLflow 3's LoggedModel entities arrive with the model registry (issue 3).
+// Until then there are none, and the client's artifact listing (which asks
+// for the models of a run) must get an honest empty answer, not a 404.
+Result<Json> SearchLoggedModels(Services&, const Json& in) {
+  ASSIGN_OR_RETURN(auto ids, GetStringList(in, "experiment_ids"));
+  (void)ids;
+  return Json{{"models", Json::array()}};
 }
 
 using RouteFn = Result<Json> (*)(Services&, const Json&);
@@ -265,6 +278,7 @@ void AddMlflowRoutes(Router& router, Services& s) {
   Add(router, s, kPost, "runs/log-model", LogModel);
   Add(router, s, kPost, "runs/search", SearchRuns);
   Add(router, s, kGet, "metrics/get-history", GetMetricHistory);
+  Add(router, s, kPost, "logged-models/search", SearchLoggedModels);
 }
 
 }  // namespace ferry::api
