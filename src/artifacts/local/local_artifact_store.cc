@@ -131,6 +131,11 @@ class LocalArtifactStore final : public ArtifactStore {
     ASSIGN_OR_RETURN(fs::path target, Resolve(path, false));
     fs::path tmp = root_ / ".tmp" / NewRunId();
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {  // the temp directory was removed: recreate
+      std::error_code ec;
+      fs::create_directories(tmp.parent_path(), ec);
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd < 0) return ErrnoStatus("cannot create temporary artifact file");
     return std::unique_ptr<ArtifactWriter>(
         std::make_unique<LocalWriter>(fd, std::move(tmp), std::move(target)));
