@@ -4,36 +4,13 @@
 // store's traversal checks.
 #include "api/handler.h"
 #include "api/services.h"
+#include "api/tracking_requests.h"
 
 namespace ferry::api {
 namespace {
 
 constexpr const char* kProxyPrefix = "/api/2.0/mlflow-artifacts/artifacts";
 constexpr const char* kSchemePrefix = "mlflow-artifacts:/";
-
-class UploadSink final : public BodySink {
- public:
-  UploadSink(Services& s, std::string path,
-             std::unique_ptr<artifacts::ArtifactWriter> writer)
-      : s_(s), path_(std::move(path)), writer_(std::move(writer)) {}
-
-  Status Write(const char* data, size_t size) override {
-    return writer_->Write(data, size);
-  }
-
-  HttpResponse Finish() override {
-    Result<artifacts::FileDigest> digest = writer_->Commit();
-    Status st = digest.status();
-    if (st.ok()) st = s_.tracking.RecordArtifactFile(path_, digest->size, digest->sha256);
-    if (!st.ok()) return ErrorResponse(st, ErrorStyle::kMlflow);
-    return JsonResponse(200, "{}");
-  }
-
- private:
-  Services& s_;
-  std::string path_;
-  std::unique_ptr<artifacts::ArtifactWriter> writer_;
-};
 
 Json ListJson(const std::vector<artifacts::ArtifactEntry>& entries,
               const std::string& prefix) {
@@ -67,11 +44,7 @@ HttpResponse Download(Services& s, HttpRequest& req) {
 }
 
 Result<std::unique_ptr<BodySink>> Upload(Services& s, HttpRequest& req) {
-  const std::string& path = req.path_params["path"];
-  ASSIGN_OR_RETURN(auto writer, s.artifacts.OpenWriter(path));
-  ASSIGN_OR_RETURN(std::string clean, artifacts::CheckRelativePath(path, false));
-  return std::unique_ptr<BodySink>(
-      std::make_unique<UploadSink>(s, std::move(clean), std::move(writer)));
+  return OpenUpload(s, req.path_params["path"], ErrorStyle::kMlflow);
 }
 
 HttpResponse Delete(Services& s, HttpRequest& req) {

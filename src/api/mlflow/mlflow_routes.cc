@@ -3,6 +3,7 @@
 #include "api/handler.h"
 #include "api/mlflow/mlflow_json.h"
 #include "api/services.h"
+#include "api/tracking_requests.h"
 
 namespace ferry::api {
 namespace {
@@ -20,11 +21,7 @@ Result<std::string> RunIdOf(const Json& in) {
 }
 
 Result<Json> CreateExperiment(Services& s, const Json& in) {
-  ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
-  ASSIGN_OR_RETURN(auto location, GetOptString(in, "artifact_location"));
-  ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
-  ASSIGN_OR_RETURN(std::string id,
-                   s.tracking.CreateExperiment(name, location.value_or(""), tags));
+  ASSIGN_OR_RETURN(std::string id, CreateExperimentFromJson(s, in));
   return Json{{"experiment_id", id}};
 }
 
@@ -41,15 +38,7 @@ Result<Json> GetExperimentByName(Services& s, const Json& in) {
 }
 
 Result<Json> SearchExperiments(Services& s, const Json& in) {
-  tracking::SearchExperimentsRequest req;
-  ASSIGN_OR_RETURN(auto filter, GetOptString(in, "filter"));
-  req.filter = filter.value_or("");
-  ASSIGN_OR_RETURN(req.order_by, GetStringList(in, "order_by"));
-  ASSIGN_OR_RETURN(req.view, ViewTypeFromJson(in, "view_type"));
-  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
-  req.max_results = max.value_or(1000);
-  ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
-  req.page_token = token.value_or("");
+  ASSIGN_OR_RETURN(auto req, SearchExperimentsRequestFromJson(in));
   ASSIGN_OR_RETURN(auto result, s.tracking.SearchExperiments(req));
   Json list = Json::array();
   for (const auto& e : result.experiments) list.push_back(ExperimentToJson(e));
@@ -88,15 +77,7 @@ Result<Json> DeleteExperimentTag(Services& s, const Json& in) {
 }
 
 Result<Json> CreateRun(Services& s, const Json& in) {
-  tracking::CreateRunRequest req;
-  ASSIGN_OR_RETURN(auto exp, GetOptString(in, "experiment_id"));
-  req.experiment_id = exp.value_or("0");
-  ASSIGN_OR_RETURN(auto user, GetOptString(in, "user_id"));
-  req.user_id = user.value_or("");
-  ASSIGN_OR_RETURN(auto name, GetOptString(in, "run_name"));
-  req.run_name = name.value_or("");
-  ASSIGN_OR_RETURN(req.start_time, GetOptInt(in, "start_time"));
-  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
+  ASSIGN_OR_RETURN(auto req, CreateRunRequestFromJson(in));
   ASSIGN_OR_RETURN(auto run, s.tracking.CreateRun(req));
   return Json{{"run", RunToJson(run)}};
 }
@@ -161,10 +142,7 @@ Result<Json> DeleteTag(Services& s, const Json& in) {
 
 Result<Json> LogBatch(Services& s, const Json& in) {
   ASSIGN_OR_RETURN(std::string id, RunIdOf(in));
-  ASSIGN_OR_RETURN(auto metrics, MetricsFromJson(in, "metrics", s.clock.NowMillis()));
-  ASSIGN_OR_RETURN(auto params, ParamsFromJson(in, "params"));
-  ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
-  return EmptyOr(s.tracking.LogBatch(id, std::move(metrics), params, tags));
+  return EmptyOr(LogBatchFromJson(s, id, in));
 }
 
 Result<Json> LogInputs(Services& s, const Json& in) {
@@ -193,16 +171,7 @@ Result<Json> LogModel(Services& s, const Json& in) {
 }
 
 Result<Json> SearchRuns(Services& s, const Json& in) {
-  tracking::SearchRunsRequest req;
-  ASSIGN_OR_RETURN(req.experiment_ids, GetStringList(in, "experiment_ids"));
-  ASSIGN_OR_RETURN(auto filter, GetOptString(in, "filter"));
-  req.filter = filter.value_or("");
-  ASSIGN_OR_RETURN(req.view, ViewTypeFromJson(in, "run_view_type"));
-  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
-  req.max_results = max.value_or(1000);
-  ASSIGN_OR_RETURN(req.order_by, GetStringList(in, "order_by"));
-  ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
-  req.page_token = token.value_or("");
+  ASSIGN_OR_RETURN(auto req, SearchRunsRequestFromJson(in));
   ASSIGN_OR_RETURN(auto result, s.tracking.SearchRuns(req));
   Json runs = Json::array();
   for (const auto& r : result.runs) runs.push_back(RunToJson(r));

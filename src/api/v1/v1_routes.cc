@@ -4,6 +4,7 @@
 #include "api/handler.h"
 #include "api/mlflow/mlflow_json.h"
 #include "api/services.h"
+#include "api/tracking_requests.h"
 
 namespace ferry::api {
 namespace {
@@ -11,25 +12,13 @@ namespace {
 constexpr ErrorStyle kStyle = ErrorStyle::kFerry;
 
 Result<Json> CreateExperiment(Services& s, const Json& in) {
-  ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
-  ASSIGN_OR_RETURN(auto location, GetOptString(in, "artifact_location"));
-  ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
-  ASSIGN_OR_RETURN(std::string id,
-                   s.tracking.CreateExperiment(name, location.value_or(""), tags));
+  ASSIGN_OR_RETURN(std::string id, CreateExperimentFromJson(s, in));
   ASSIGN_OR_RETURN(auto e, s.tracking.GetExperiment(id));
   return Json{{"experiment", ExperimentToJson(e)}};
 }
 
 Result<Json> ListExperiments(Services& s, const Json& in) {
-  tracking::SearchExperimentsRequest req;
-  ASSIGN_OR_RETURN(auto filter, GetOptString(in, "filter"));
-  req.filter = filter.value_or("");
-  ASSIGN_OR_RETURN(req.order_by, GetStringList(in, "order_by"));
-  ASSIGN_OR_RETURN(req.view, ViewTypeFromJson(in, "view_type"));
-  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
-  req.max_results = max.value_or(1000);
-  ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
-  req.page_token = token.value_or("");
+  ASSIGN_OR_RETURN(auto req, SearchExperimentsRequestFromJson(in));
   ASSIGN_OR_RETURN(auto result, s.tracking.SearchExperiments(req));
   Json list = Json::array();
   for (const auto& e : result.experiments) list.push_back(ExperimentToJson(e));
@@ -37,15 +26,7 @@ Result<Json> ListExperiments(Services& s, const Json& in) {
 }
 
 Result<Json> CreateRun(Services& s, const Json& in) {
-  tracking::CreateRunRequest req;
-  ASSIGN_OR_RETURN(auto exp, GetOptString(in, "experiment_id"));
-  req.experiment_id = exp.value_or("0");
-  ASSIGN_OR_RETURN(auto name, GetOptString(in, "run_name"));
-  req.run_name = name.value_or("");
-  ASSIGN_OR_RETURN(auto user, GetOptString(in, "user_id"));
-  req.user_id = user.value_or("");
-  ASSIGN_OR_RETURN(req.start_time, GetOptInt(in, "start_time"));
-  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
+  ASSIGN_OR_RETURN(auto req, CreateRunRequestFromJson(in));
   ASSIGN_OR_RETURN(auto run, s.tracking.CreateRun(req));
   return Json{{"run", RunToJson(run)}};
 }
@@ -61,23 +42,11 @@ Result<Json> UpdateRun(Services& s, const std::string& id, const Json& in) {
 }
 
 Result<Json> Log(Services& s, const std::string& id, const Json& in) {
-  ASSIGN_OR_RETURN(auto metrics, MetricsFromJson(in, "metrics", s.clock.NowMillis()));
-  ASSIGN_OR_RETURN(auto params, ParamsFromJson(in, "params"));
-  ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
-  return EmptyOr(s.tracking.LogBatch(id, std::move(metrics), params, tags));
+  return EmptyOr(LogBatchFromJson(s, id, in));
 }
 
 Result<Json> SearchRuns(Services& s, const Json& in) {
-  tracking::SearchRunsRequest req;
-  ASSIGN_OR_RETURN(req.experiment_ids, GetStringList(in, "experiment_ids"));
-  ASSIGN_OR_RETURN(auto filter, GetOptString(in, "filter"));
-  req.filter = filter.value_or("");
-  ASSIGN_OR_RETURN(req.view, ViewTypeFromJson(in, "run_view_type"));
-  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
-  req.max_results = max.value_or(1000);
-  ASSIGN_OR_RETURN(req.order_by, GetStringList(in, "order_by"));
-  ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
-  req.page_token = token.value_or("");
+  ASSIGN_OR_RETURN(auto req, SearchRunsRequestFromJson(in));
   ASSIGN_OR_RETURN(auto result, s.tracking.SearchRuns(req));
   Json runs = Json::array();
   for (const auto& r : result.runs) runs.push_back(RunToJson(r));
@@ -124,29 +93,6 @@ Result<Json> ListArtifacts(Services& s, const std::string& run_id, const Json& i
   }
   return Json{{"files", files}};
 }
-
-class V1UploadSink final : public BodySink {
- public:
-  V1UploadSink(Services& s, std::string path,
-               std::unique_ptr<artifacts::ArtifactWriter> writer)
-      : s_(s), path_(std::move(path)), writer_(std::move(writer)) {}
-  Status Write(const char* data, size_t size) override {
-    return writer_->Write(data, size);
-  }
-  HttpResponse Finish() override {
-    auto digest = writer_->Commit();
-    Status st = digest.status();
-    if (st.ok()) st = s_.tracking.RecordArtifactFile(path_, digest->size, digest->sha256);
-    if (!st.ok()) return ErrorResponse(st, kStyle);
-    return JsonResponse(
-        200, Dump({{"path", path_}, {"size", digest->size}, {"sha256", digest->sha256}}));
-  }
-
- private:
-  Services& s_;
-  std::string path_;
-  std::unique_ptr<artifacts::ArtifactWriter> writer_;
-};
 
 Handler Json0(Services& s, Result<Json> (*fn)(Services&, const Json&)) {
   return JsonHandler(kStyle, [&s, fn](const Json& in, HttpRequest&) { return fn(s, in); });
@@ -209,9 +155,7 @@ void AddV1Routes(Router& router, Services& s) {
                      ASSIGN_OR_RETURN(auto run, s.tracking.GetActiveRunInfo(r.path_params["id"]));
                      ASSIGN_OR_RETURN(std::string path,
                                       ArtifactPath(s, run.run_id, r.path_params["path"], false));
-                     ASSIGN_OR_RETURN(auto writer, s.artifacts.OpenWriter(path));
-                     return std::unique_ptr<BodySink>(
-                         std::make_unique<V1UploadSink>(s, path, std::move(writer)));
+                     return OpenUpload(s, path, kStyle);
                    });
 }
 
