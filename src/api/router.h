@@ -22,6 +22,7 @@ struct Route {
   std::string pattern;
   Handler handler;        // set for buffered routes
   StreamHandler stream;   // set for streamed-body routes
+  std::vector<std::string> segments;  // the pattern split at '/', once
 };
 
 class Router {

@@ -1,16 +1,47 @@
 // MLflow's search grammar: filter strings and order_by clauses, parsed to an
 // AST and compiled to parameterised SQL over the tracking schema
-// (store/migrations.cc). Values never reach SQL text; they are bound.
+// (store/migrations.cc). Values and key names never reach SQL text; they
+// are bound. Parser: filter.cc; SQL: search_sql.cc.
 //
 // Grammar (as MLflow's SearchUtils accepts it):
-//   filter     := clause ( AND clause )*          -- AND is case-insensitive
-//   clause     := identifier comparator value
+//   filter     := clause ( AND clause )*          -- AND is case-insensitive;
+//                                                 -- OR is an error
+//   clause     := identifier comparator [value]
 //   identifier := [entity "."] key                 -- entity: metric(s), param(s),
-//                 tag(s), attribute(s)/attr/run, dataset(s); no entity = attribute
-//   key        := name | `quoted` | "quoted"      -- name may contain dots
+//                 parameter(s), tag(s), attribute(s)/attr/run, dataset(s);
+//                 no entity = attribute
+//   key        := name | `quoted` | "quoted"      -- name: [A-Za-z0-9_./-] and
+//                                                 -- non-ASCII; may contain dots
 //   comparator := = != < <= > >= LIKE ILIKE IN NOT IN IS NULL IS NOT NULL
 //   value      := number | 'string' | "string" | ( 'a', 'b', ... )
-// Errors are kInvalidArgument with the 0-based character position.
+// What each entity takes:
+//   metrics     = != < <= > >= with a number
+//   params/tags = != LIKE ILIKE IN NOT IN with quoted strings (an unquoted
+//               value is an error, as in MLflow); IS [NOT] NULL (key absent
+//               / present)
+//   attributes  run_id, run_name, status, user_id, artifact_uri,
+//               lifecycle_stage: = != LIKE ILIKE IN NOT IN with strings;
+//               start_time, end_time: = != < <= > >= with numbers. Aliases:
+//               run_uuid -> run_id; name, "run name" -> run_name;
+//               created -> start_time
+//   datasets    name, digest, context: = != LIKE ILIKE IN NOT IN with strings
+//   experiments name (string ops), experiment_id (= != IN NOT IN, quoted),
+//               creation_time, last_update_time (numeric ops), tags.<key>
+// Strings: a doubled quote or a backslash before the quote stands for the
+// quote, a doubled backslash for one backslash; other backslashes are
+// literal. Numbers: [-+]digits[.digits][e[-+]digits]; no inf/nan/hex.
+// IN lists hold at most 10,000 values. NUL bytes and malformed UTF-8 are
+// refused.
+// Errors are kInvalidArgument: "invalid filter at position N: ..." (or
+// "invalid order_by ..."), N the 0-based byte offset of the offending token.
+//
+// Semantics of the compiled SQL (both engines alike):
+//   LIKE is case-sensitive, ILIKE is not (ASCII only on SQLite); in both,
+//   % and _ are wildcards and a backslash makes the next character literal.
+//   A NaN metric satisfies only != (IEEE, like MLflow's in-memory search;
+//   MLflow's SQL store compares the stored 0 instead).
+//   != / NOT IN / LIKE on a param, tag or metric never match a run that
+//   lacks the key, as in MLflow.
 // Thread-safe (pure functions).
 #pragma once
 
@@ -77,8 +108,12 @@ struct RunSearch {
 };
 
 // SELECT r.run_uuid FROM runs r ... ordered as MLflow orders: the order_by
-// keys in turn (NULLs / missing last for both directions, as MLflow), then
-// start_time DESC, run_uuid ASC. Selects exactly one column, run_uuid.
+// keys in turn (NULLs / missing last for both directions, as MLflow; for
+// metrics NaN sorts after numbers and before missing), then start_time DESC
+// (unless start_time is an order key), run_uuid ASC. Text sorts by code
+// point on both engines. Selects exactly one column, run_uuid.
+// kInvalidArgument for no experiment ids, a negative limit or offset, a
+// duplicate order key, or an AST the parser would not have produced.
 Result<SqlQuery> BuildRunSearchSql(const RunSearch& search);
 
 struct ExperimentSearch {
@@ -91,7 +126,8 @@ struct ExperimentSearch {
 };
 
 // SELECT e.experiment_id FROM experiments e ... default order
-// creation_time DESC, experiment_id ASC (MLflow's). One column.
+// creation_time DESC, experiment_id ASC; with order_by, its keys then
+// experiment_id DESC as the tie-breaker (both MLflow's). One column.
 Result<SqlQuery> BuildExperimentSearchSql(const ExperimentSearch& search);
 
 }  // namespace ferry::tracking

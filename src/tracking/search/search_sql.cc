@@ -1,7 +1,21 @@
-// Compiles parsed filters and orderings to parameterised SQL over the
-// tracking schema. Only `?` placeholders carry user text; the SQL text is
-// built from fixed fragments chosen by enum values.
+// The SQL half of the search grammar (filter.h): compiles a parsed filter
+// and ordering to one parameterised SELECT. The SQL text is assembled only
+// from fixed fragments chosen by enum values and by whitelisted attribute
+// keys; every key name and value from the user is a bound `?` parameter.
+//
+// Query shape (runs): runs_by_experiment narrows `runs` to the experiments
+// (kept as the driver so a small experiment stays cheap in a large store);
+// param/tag equality and IN lists are uncorrelated IN-subqueries answered
+// from the (key, value) indexes; other metric/param/tag/dataset clauses are
+// correlated EXISTS probing their table's (run_uuid, key) primary key; each
+// order key is a LEFT JOIN on that primary key, so a run never appears
+// twice. 100,000 runs x 10 metrics: ~85-140 ms on SQLite for three clauses
+// and two order keys (see run_search_sql_test.cc, ScaleFilterAndOrder).
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tracking/search/filter.h"
 
@@ -10,13 +24,15 @@ namespace {
 
 using store::Dialect;
 using store::SqlParams;
+using store::SqlValue;
 
 // SQL text plus its parameters, kept in textual order.
 struct Sql {
   std::string text;
   SqlParams params;
+
   void Add(std::string_view t) { text += t; }
-  void Bind(store::SqlValue v) {
+  void Bind(SqlValue v) {
     text += "?";
     params.push_back(std::move(v));
   }
@@ -26,164 +42,396 @@ struct Sql {
   }
 };
 
+// A whitelisted column: the only way an attribute key reaches SQL text.
+struct Column {
+  std::string_view key;
+  const char* sql;
+  bool numeric;
+};
+
+constexpr Column kRunColumns[] = {
+    {"run_id", "r.run_uuid", false},
+    {"run_name", "r.name", false},
+    {"status", "r.status", false},
+    {"user_id", "r.user_id", false},
+    {"artifact_uri", "r.artifact_uri", false},
+    {"lifecycle_stage", "r.lifecycle_stage", false},
+    {"start_time", "r.start_time", true},
+    {"end_time", "r.end_time", true},
+};
+constexpr Column kExperimentColumns[] = {
+    {"name", "e.name", false},
+    {"experiment_id", "CAST(e.experiment_id AS TEXT)", false},
+    {"creation_time", "e.creation_time", true},
+    {"last_update_time", "e.last_update_time", true},
+};
+
+template <size_t N>
+Result<Column> FindColumn(const Column (&columns)[N], const std::string& key) {
+  for (const Column& c : columns) {
+    if (c.key == key) return c;
+  }
+  return InvalidArgument("invalid attribute key '" + key + "'");
+}
+
 const char* OpText(Comparator op) {
   switch (op) {
-    case Comparator::kEq: return " = ";
-    case Comparator::kNe: return " != ";
-    case Comparator::kLt: return " < ";
-    case Comparator::kLe: return " <= ";
-    case Comparator::kGt: return " > ";
-    case Comparator::kGe: return " >= ";
-    default: return " = ";
+    case Comparator::kEq:
+      return " = ";
+    case Comparator::kNe:
+      return " != ";
+    case Comparator::kLt:
+      return " < ";
+    case Comparator::kLe:
+      return " <= ";
+    case Comparator::kGt:
+      return " > ";
+    case Comparator::kGe:
+      return " >= ";
+    default:
+      return nullptr;
   }
 }
 
-// LIKE pattern → GLOB pattern (SQLite's case-sensitive matcher).
-std::string LikeToGlob(const std::string& like) {
+// LIKE patterns: % matches any run of characters, _ one character, and a
+// backslash makes the next character literal (PostgreSQL's default escape,
+// made explicit on SQLite). A lone trailing backslash stands for itself.
+std::string CanonicalLike(std::string_view like) {
+  std::string out(like);
+  size_t run = 0;
+  for (size_t i = out.size(); i > 0 && out[i - 1] == '\\'; --i) ++run;
+  if (run % 2 == 1) out += '\\';
+  return out;
+}
+
+// The same pattern for SQLite's case-sensitive GLOB: * ? [ are bracketed so
+// they stay literal.
+std::string LikeToGlob(std::string_view like) {
   std::string glob;
-  for (char c : like) {
-    if (c == '%') glob += '*';
-    else if (c == '_') glob += '?';
-    else if (c == '*' || c == '?' || c == '[') glob += std::string("[") + c + "]";
-    else glob += c;
+  auto literal = [&glob](char c) {
+    if (c == '*' || c == '?' || c == '[') {
+      glob += '[';
+      glob += c;
+      glob += ']';
+    } else {
+      glob += c;
+    }
+  };
+  for (size_t i = 0; i < like.size(); ++i) {
+    char c = like[i];
+    if (c == '\\' && i + 1 < like.size()) {
+      literal(like[++i]);
+    } else if (c == '%') {
+      glob += '*';
+    } else if (c == '_') {
+      glob += '?';
+    } else {
+      literal(c);
+    }
   }
   return glob;
 }
 
-// `column <op> value` for string-valued comparisons.
-void StringPredicate(Sql& sql, const std::string& column, const Clause& c, Dialect d) {
+Status WrongValue(const Clause& c, const char* want) {
+  return InvalidArgument("filter on '" + c.key + "' needs " + want);
+}
+
+// `column <op> value` for a text column (or expression).
+Status StringPredicate(Sql& sql, const std::string& column, const Clause& c, Dialect d) {
+  if (c.op == Comparator::kIn || c.op == Comparator::kNotIn) {
+    const auto* items = std::get_if<std::vector<std::string>>(&c.value);
+    if (!items || items->empty()) return WrongValue(c, "a non-empty list of strings");
+    sql.Add(column + (c.op == Comparator::kIn ? " IN (" : " NOT IN ("));
+    for (size_t i = 0; i < items->size(); ++i) {
+      if (i) sql.Add(", ");
+      sql.Bind((*items)[i]);
+    }
+    sql.Add(")");
+    return Status::Ok();
+  }
+  const auto* value = std::get_if<std::string>(&c.value);
+  if (!value) return WrongValue(c, "a string");
   switch (c.op) {
     case Comparator::kLike:
-      if (d == Dialect::kSqlite) {
+      if (d == Dialect::kSqlite) {  // SQLite's LIKE ignores case; GLOB does not
         sql.Add(column + " GLOB ");
-        sql.Bind(LikeToGlob(std::get<std::string>(c.value)));
+        sql.Bind(LikeToGlob(CanonicalLike(*value)));
       } else {
         sql.Add(column + " LIKE ");
-        sql.Bind(std::get<std::string>(c.value));
+        sql.Bind(CanonicalLike(*value));
       }
-      return;
+      return Status::Ok();
     case Comparator::kILike:
-      sql.Add(d == Dialect::kSqlite ? "LOWER(" + column + ") LIKE LOWER("
-                                    : column + " ILIKE (");
-      sql.Bind(std::get<std::string>(c.value));
-      sql.Add(")");
-      return;
-    case Comparator::kIn:
-    case Comparator::kNotIn: {
-      sql.Add(column + (c.op == Comparator::kIn ? " IN (" : " NOT IN ("));
-      const auto& items = std::get<std::vector<std::string>>(c.value);
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (i) sql.Add(", ");
-        sql.Bind(items[i]);
-      }
-      sql.Add(")");
-      return;
-    }
-    default:
+      sql.Add(column + (d == Dialect::kSqlite ? " LIKE " : " ILIKE "));
+      sql.Bind(CanonicalLike(*value));
+      if (d == Dialect::kSqlite) sql.Add(" ESCAPE '\\'");
+      return Status::Ok();
+    case Comparator::kEq:
+    case Comparator::kNe:
       sql.Add(column + OpText(c.op));
-      sql.Bind(std::get<std::string>(c.value));
+      sql.Bind(*value);
+      return Status::Ok();
+    default:
+      return InvalidArgument("comparator not supported for a string filter on '" + c.key +
+                             "'");
   }
 }
 
-void NumberPredicate(Sql& sql, const std::string& column, const Clause& c) {
-  double v = std::get<double>(c.value);
-  sql.Add(column + OpText(c.op));
-  if (v == static_cast<double>(static_cast<int64_t>(v)) && v > -9.2e18 && v < 9.2e18) {
+// A number for comparison with an INTEGER column: bound as an integer when
+// it is one, else cast so PostgreSQL compares in floating point instead of
+// failing to read "1.5" as a bigint.
+void BindNumber(Sql& sql, double v) {
+  if (v >= -9.2e18 && v <= 9.2e18 && v == static_cast<double>(static_cast<int64_t>(v))) {
     sql.Bind(static_cast<int64_t>(v));
   } else {
+    sql.Add("CAST(");
     sql.Bind(v);
+    sql.Add(" AS DOUBLE PRECISION)");
   }
 }
 
-// EXISTS over a key/value table (params, tags) or its negation for IS NULL.
-void KeyValueClause(Sql& sql, const char* table, const std::string& owner,
-                    const Clause& c, Dialect d) {
-  bool negate = c.op == Comparator::kIsNull;
-  sql.Add(std::string(negate ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " + table +
-          " kv WHERE kv." + owner + " AND kv.key = ");
+Status NumberPredicate(Sql& sql, const std::string& column, const Clause& c) {
+  const auto* v = std::get_if<double>(&c.value);
+  if (!v) return WrongValue(c, "a number");
+  if (!OpText(c.op)) {
+    return InvalidArgument("comparator not supported for '" + c.key + "'");
+  }
+  sql.Add(column + OpText(c.op));
+  BindNumber(sql, *v);
+  return Status::Ok();
+}
+
+// A metric clause. NaN is stored as value 0 with is_nan = 1 and compares
+// as IEEE NaN does (and as MLflow's in-memory search does): only != holds.
+Status MetricClause(Sql& sql, const Clause& c) {
+  const auto* v = std::get_if<double>(&c.value);
+  if (!v) return WrongValue(c, "a number");
+  if (!OpText(c.op)) {
+    return InvalidArgument("comparator not supported for metric '" + c.key + "'");
+  }
+  sql.Add("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid");
+  sql.Add(" AND m.key = ");
+  sql.Bind(c.key);
+  if (c.op == Comparator::kNe) {
+    sql.Add(" AND (m.is_nan = 1 OR m.value != ");
+    sql.Bind(*v);
+    sql.Add("))");
+  } else {
+    sql.Add(std::string(" AND m.is_nan = 0 AND m.value") + OpText(c.op));
+    sql.Bind(*v);
+    sql.Add(")");
+  }
+  return Status::Ok();
+}
+
+// A clause on a key/value table (params, tags, experiment_tags). Equality
+// and IN lists are usually selective, so they are an uncorrelated
+// `owner IN (SELECT ...)` that SQLite answers from the (key, value) index
+// once; everything else is a correlated EXISTS probing the (owner, key)
+// primary key per candidate row. IS NULL is NOT EXISTS (the key is absent).
+// `owner` is the table's owner column, `outer` the searched row's.
+Status KeyValueClause(Sql& sql, const char* table, const char* owner, const char* outer,
+                      const Clause& c, Dialect d) {
+  if (c.op == Comparator::kEq || c.op == Comparator::kIn) {
+    sql.Add(std::string(outer) + " IN (SELECT kv." + owner + " FROM " + table +
+            " kv WHERE kv.key = ");
+    sql.Bind(c.key);
+    sql.Add(" AND ");
+    RETURN_IF_ERROR(StringPredicate(sql, "kv.value", c, d));
+    sql.Add(")");
+    return Status::Ok();
+  }
+  bool absent = c.op == Comparator::kIsNull;
+  sql.Add(std::string(absent ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " + table +
+          " kv WHERE kv." + owner + " = " + outer + " AND kv.key = ");
   sql.Bind(c.key);
   if (c.op != Comparator::kIsNull && c.op != Comparator::kIsNotNull) {
     sql.Add(" AND ");
-    StringPredicate(sql, "kv.value", c, d);
+    RETURN_IF_ERROR(StringPredicate(sql, "kv.value", c, d));
   }
   sql.Add(")");
+  return Status::Ok();
 }
 
-std::string RunColumn(const std::string& key) {
-  if (key == "run_id") return "r.run_uuid";
-  if (key == "run_name") return "r.name";
-  return "r." + key;  // status, user_id, artifact_uri, lifecycle_stage, *_time
+// Datasets reach runs through run_inputs. The context is the input tag
+// mlflow.data.context, kept in run_inputs.tags as a JSON array of
+// {"key": ..., "value": ...} objects, read with the engine's JSON functions.
+Status DatasetClause(Sql& sql, const Clause& c, Dialect d) {
+  if (c.key == "context") {
+    if (d == Dialect::kSqlite) {
+      sql.Add(
+          "EXISTS (SELECT 1 FROM run_inputs i, json_each(CASE WHEN json_valid(i.tags) "
+          "THEN i.tags ELSE '[]' END) t WHERE i.run_uuid = r.run_uuid AND "
+          "json_extract(t.value, '$.key') = ");
+      sql.Bind(std::string("mlflow.data.context"));
+      sql.Add(" AND ");
+      RETURN_IF_ERROR(StringPredicate(sql, "json_extract(t.value, '$.value')", c, d));
+    } else {
+      sql.Add(
+          "EXISTS (SELECT 1 FROM run_inputs i, json_array_elements(i.tags::json) t(elem) "
+          "WHERE i.run_uuid = r.run_uuid AND (t.elem ->> 'key') = ");
+      sql.Bind(std::string("mlflow.data.context"));
+      sql.Add(" AND ");
+      RETURN_IF_ERROR(StringPredicate(sql, "(t.elem ->> 'value')", c, d));
+    }
+    sql.Add(")");
+    return Status::Ok();
+  }
+  if (c.key != "name" && c.key != "digest") {
+    return InvalidArgument("invalid dataset key '" + c.key + "'");
+  }
+  sql.Add(
+      "EXISTS (SELECT 1 FROM run_inputs i JOIN datasets ds ON ds.dataset_uuid = "
+      "i.dataset_uuid WHERE i.run_uuid = r.run_uuid AND ");
+  RETURN_IF_ERROR(StringPredicate(sql, c.key == "name" ? "ds.name" : "ds.digest", c, d));
+  sql.Add(")");
+  return Status::Ok();
 }
 
-void RunClause(Sql& sql, const Clause& c, Dialect d) {
+Status RunClause(Sql& sql, const Clause& c, Dialect d) {
   switch (c.entity) {
     case Entity::kMetric:
-      sql.Add("EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid "
-              "AND m.key = ");
-      sql.Bind(c.key);
-      sql.Add(" AND m.is_nan = 0 AND ");
-      NumberPredicate(sql, "m.value", c);
-      sql.Add(")");
-      return;
+      return MetricClause(sql, c);
     case Entity::kParam:
-      return KeyValueClause(sql, "params", "run_uuid = r.run_uuid", c, d);
+      return KeyValueClause(sql, "params", "run_uuid", "r.run_uuid", c, d);
     case Entity::kTag:
-      return KeyValueClause(sql, "tags", "run_uuid = r.run_uuid", c, d);
-    case Entity::kAttribute:
-      if (std::holds_alternative<double>(c.value)) {
-        return NumberPredicate(sql, RunColumn(c.key), c);
-      }
-      return StringPredicate(sql, RunColumn(c.key), c, d);
+      return KeyValueClause(sql, "tags", "run_uuid", "r.run_uuid", c, d);
     case Entity::kDataset:
-      sql.Add("EXISTS (SELECT 1 FROM run_inputs i JOIN datasets ds ON ds.dataset_uuid "
-              "= i.dataset_uuid WHERE i.run_uuid = r.run_uuid AND ");
-      if (c.key == "context") {
-        // Input tags are stored as JSON text: [{"key":...,"value":...}].
-        sql.Add(d == Dialect::kSqlite ? "instr(i.tags, " : "strpos(i.tags, ");
-        sql.Bind("{\"key\":\"mlflow.data.context\",\"value\":\"" +
-                 std::get<std::string>(c.value) + "\"}");
-        sql.Add(") > 0)");
-        return;
-      }
-      StringPredicate(sql, "ds." + c.key, c, d);
-      sql.Add(")");
-      return;
+      return DatasetClause(sql, c, d);
+    case Entity::kAttribute: {
+      ASSIGN_OR_RETURN(Column col, FindColumn(kRunColumns, c.key));
+      return col.numeric ? NumberPredicate(sql, col.sql, c)
+                         : StringPredicate(sql, col.sql, c, d);
+    }
   }
+  return InvalidArgument("invalid filter entity");
 }
 
-const char* ViewPredicate(ViewType view) {
-  switch (view) {
-    case ViewType::kActiveOnly: return "lifecycle_stage = 'active'";
-    case ViewType::kDeletedOnly: return "lifecycle_stage = 'deleted'";
-    case ViewType::kAll: return "1 = 1";
-  }
-  return "1 = 1";
+// SQLite tests AND terms in the order written, so the cheap ones go first:
+// plain column predicates, then indexed key/value look-ups, then the
+// correlated probes in the user's order. The result is the same either way.
+std::vector<const Clause*> CheapestFirst(const std::vector<Clause>& clauses) {
+  auto rank = [](const Clause& c) {
+    if (c.entity == Entity::kAttribute) return 0;
+    bool kv = c.entity == Entity::kParam || c.entity == Entity::kTag;
+    return kv && (c.op == Comparator::kEq || c.op == Comparator::kIn) ? 1 : 2;
+  };
+  std::vector<const Clause*> out;
+  for (const Clause& c : clauses) out.push_back(&c);
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const Clause* a, const Clause* b) { return rank(*a) < rank(*b); });
+  return out;
 }
 
-// LEFT JOIN for one order key plus its ORDER BY terms (missing last, then
-// NaN before missing for metrics, as MLflow orders).
-void RunOrder(Sql& joins, std::string& order, const OrderBy& o, int n) {
+void BindView(Sql& sql, const char* column, ViewType view) {
+  if (view == ViewType::kAll) return;
+  sql.Add(std::string(" AND ") + column + " = ");
+  sql.Bind(std::string(view == ViewType::kActiveOnly ? "active" : "deleted"));
+}
+
+Status CheckPaging(int64_t limit, int64_t offset) {
+  if (limit < 0 || offset < 0) {
+    return InvalidArgument("limit and offset must not be negative");
+  }
+  return Status::Ok();
+}
+
+// Text sorts by code point on both engines (SQLite's BINARY collation; on
+// PostgreSQL the "C" collation rather than the database's locale).
+std::string TextOrder(const std::string& expr, Dialect d) {
+  return d == Dialect::kPostgres ? expr + " COLLATE \"C\"" : expr;
+}
+
+// One ORDER BY term set: presence first (missing last in both directions),
+// then the value.
+struct OrderTerms {
+  Sql joins;
+  std::string order;
+
+  // `presence` sorts missing values last; empty for NOT NULL columns.
+  void Key(const std::string& presence, const std::string& value, bool ascending) {
+    if (!order.empty()) order += ", ";
+    if (!presence.empty()) order += presence + ", ";
+    order += value + (ascending ? " ASC" : " DESC");
+  }
+};
+
+Status CheckDuplicate(const std::vector<OrderBy>& keys, size_t i) {
+  for (size_t j = 0; j < i; ++j) {
+    if (keys[j].entity == keys[i].entity && keys[j].key == keys[i].key) {
+      return InvalidArgument("order_by contains duplicate fields: '" + keys[i].key + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// A LEFT JOIN on a (owner, key) primary key under a unique alias; `outer`
+// is the owner's column in the searched table.
+std::string JoinKey(Sql& joins, const char* table, const char* owner, const char* outer,
+                    const OrderBy& o, size_t n) {
   std::string alias = "o" + std::to_string(n);
-  std::string dir = o.ascending ? " ASC" : " DESC";
-  if (!order.empty()) order += ", ";
-  if (o.entity == Entity::kAttribute) {
-    std::string col = RunColumn(o.key);
-    order += "CASE WHEN " + col + " IS NULL THEN 1 ELSE 0 END, " + col + dir;
-    return;
-  }
-  const char* table = o.entity == Entity::kMetric  ? "latest_metrics"
-                      : o.entity == Entity::kParam ? "params"
-                                                   : "tags";
-  joins.Add(std::string(" LEFT JOIN ") + table + " " + alias + " ON " + alias +
-            ".run_uuid = r.run_uuid AND " + alias + ".key = ");
+  joins.Add(std::string(" LEFT JOIN ") + table + " " + alias + " ON " + alias + "." +
+            owner + " = " + outer + " AND " + alias + ".key = ");
   joins.Bind(o.key);
-  if (o.entity == Entity::kMetric) {
-    order += "CASE WHEN " + alias + ".run_uuid IS NULL THEN 2 WHEN " + alias +
-             ".is_nan = 1 THEN 1 ELSE 0 END, " + alias + ".value" + dir;
-  } else {
-    order += "CASE WHEN " + alias + ".value IS NULL THEN 1 ELSE 0 END, " + alias +
-             ".value" + dir;
+  return alias;
+}
+
+// MLflow's order: metrics put NaN after numbers and missing after NaN.
+Status RunOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
+  switch (o.entity) {
+    case Entity::kMetric: {
+      std::string a = JoinKey(t.joins, "latest_metrics", "run_uuid", "r.run_uuid", o, n);
+      t.Key("CASE WHEN " + a + ".run_uuid IS NULL THEN 2 WHEN " + a +
+                ".is_nan = 1 THEN 1 ELSE 0 END",
+            a + ".value", o.ascending);
+      return Status::Ok();
+    }
+    case Entity::kParam:
+    case Entity::kTag: {
+      std::string a = JoinKey(t.joins, o.entity == Entity::kParam ? "params" : "tags",
+                              "run_uuid", "r.run_uuid", o, n);
+      t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END",
+            TextOrder(a + ".value", d), o.ascending);
+      return Status::Ok();
+    }
+    case Entity::kAttribute: {
+      ASSIGN_OR_RETURN(Column col, FindColumn(kRunColumns, o.key));
+      std::string c = col.sql;
+      t.Key("CASE WHEN " + c + " IS NULL THEN 1 ELSE 0 END",
+            col.numeric ? c : TextOrder(c, d), o.ascending);
+      return Status::Ok();
+    }
+    case Entity::kDataset:
+      break;
   }
+  return InvalidArgument("runs cannot be ordered by datasets");
+}
+
+Status ExperimentOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
+  if (o.entity == Entity::kTag) {
+    std::string a =
+        JoinKey(t.joins, "experiment_tags", "experiment_id", "e.experiment_id", o, n);
+    t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END",
+          TextOrder(a + ".value", d), o.ascending);
+    return Status::Ok();
+  }
+  if (o.entity != Entity::kAttribute) {
+    return InvalidArgument("experiments can be ordered by attributes and tags only");
+  }
+  if (o.key == "experiment_id") {  // the integer, not its text form
+    t.Key("", "e.experiment_id", o.ascending);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(Column col, FindColumn(kExperimentColumns, o.key));
+  t.Key("", col.numeric ? std::string(col.sql) : TextOrder(col.sql, d), o.ascending);
+  return Status::Ok();
+}
+
+void AddPaging(Sql& sql, int64_t limit, int64_t offset) {
+  sql.Add(" LIMIT ");
+  sql.Bind(limit);
+  sql.Add(" OFFSET ");
+  sql.Bind(offset);
 }
 
 }  // namespace
@@ -192,77 +440,82 @@ Result<SqlQuery> BuildRunSearchSql(const RunSearch& search) {
   if (search.experiment_ids.empty()) {
     return InvalidArgument("search needs at least one experiment id");
   }
-  Sql joins;
-  std::string order;
+  RETURN_IF_ERROR(CheckPaging(search.limit, search.offset));
+  OrderTerms terms;
+  bool by_start_time = false;
   for (size_t i = 0; i < search.order_by.size(); ++i) {
-    RunOrder(joins, order, search.order_by[i], static_cast<int>(i));
+    const OrderBy& o = search.order_by[i];
+    RETURN_IF_ERROR(CheckDuplicate(search.order_by, i));
+    RETURN_IF_ERROR(RunOrderKey(terms, o, i, search.dialect));
+    by_start_time |= o.entity == Entity::kAttribute && o.key == "start_time";
   }
+  if (!by_start_time) terms.Key("", "r.start_time", false);
+  terms.Key("", TextOrder("r.run_uuid", search.dialect), true);
+
   Sql where;
   where.Add(" WHERE r.experiment_id IN (");
   for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
     if (i) where.Add(", ");
     where.Bind(search.experiment_ids[i]);
   }
-  where.Add(std::string(") AND r.") + ViewPredicate(search.view));
-  for (const Clause& c : search.filter.clauses) {
+  where.Add(")");
+  BindView(where, "r.lifecycle_stage", search.view);
+  for (const Clause* c : CheapestFirst(search.filter.clauses)) {
     where.Add(" AND ");
-    RunClause(where, c, search.dialect);
+    RETURN_IF_ERROR(RunClause(where, *c, search.dialect));
   }
+
   Sql sql;
   sql.Add("SELECT r.run_uuid FROM runs r");
-  sql.Append(std::move(joins));
+  sql.Append(std::move(terms.joins));
   sql.Append(std::move(where));
-  sql.Add(" ORDER BY " + (order.empty() ? "" : order + ", ") +
-          "r.start_time DESC, r.run_uuid ASC LIMIT ");
-  sql.Bind(search.limit);
-  sql.Add(" OFFSET ");
-  sql.Bind(search.offset);
+  sql.Add(" ORDER BY " + terms.order);
+  AddPaging(sql, search.limit, search.offset);
   return SqlQuery{std::move(sql.text), std::move(sql.params)};
 }
 
 Result<SqlQuery> BuildExperimentSearchSql(const ExperimentSearch& search) {
-  Sql sql;
-  std::string order;
+  RETURN_IF_ERROR(CheckPaging(search.limit, search.offset));
+  OrderTerms terms;
+  bool by_id = false;
   for (size_t i = 0; i < search.order_by.size(); ++i) {
     const OrderBy& o = search.order_by[i];
-    std::string dir = o.ascending ? " ASC" : " DESC";
-    if (!order.empty()) order += ", ";
-    if (o.entity == Entity::kTag) {
-      std::string alias = "o" + std::to_string(i);
-      sql.Add(" LEFT JOIN experiment_tags " + alias + " ON " + alias +
-              ".experiment_id = e.experiment_id AND " + alias + ".key = ");
-      sql.Bind(o.key);
-      order += "CASE WHEN " + alias + ".value IS NULL THEN 1 ELSE 0 END, " + alias +
-               ".value" + dir;
-    } else {
-      order += "e." + o.key + dir;
-    }
+    RETURN_IF_ERROR(CheckDuplicate(search.order_by, i));
+    RETURN_IF_ERROR(ExperimentOrderKey(terms, o, i, search.dialect));
+    by_id |= o.entity == Entity::kAttribute && o.key == "experiment_id";
   }
+  if (search.order_by.empty()) {
+    terms.Key("", "e.creation_time", false);
+    terms.Key("", "e.experiment_id", true);
+  } else if (!by_id) {
+    terms.Key("", "e.experiment_id", false);  // MLflow's tie-breaker
+  }
+
   Sql where;
-  where.Add(std::string(" WHERE e.") + ViewPredicate(search.view));
+  where.Add(" WHERE 1 = 1");
+  BindView(where, "e.lifecycle_stage", search.view);
   for (const Clause& c : search.filter.clauses) {
     where.Add(" AND ");
     if (c.entity == Entity::kTag) {
-      KeyValueClause(where, "experiment_tags", "experiment_id = e.experiment_id", c,
-                     search.dialect);
-    } else if (c.key == "experiment_id") {
-      StringPredicate(where, "CAST(e.experiment_id AS TEXT)", c, search.dialect);
-    } else if (std::holds_alternative<double>(c.value)) {
-      NumberPredicate(where, "e." + c.key, c);
-    } else {
-      StringPredicate(where, "e." + c.key, c, search.dialect);
+      RETURN_IF_ERROR(KeyValueClause(where, "experiment_tags", "experiment_id",
+                                     "e.experiment_id", c, search.dialect));
+      continue;
     }
+    if (c.entity != Entity::kAttribute) {
+      return InvalidArgument("experiments can be filtered by attributes and tags only");
+    }
+    ASSIGN_OR_RETURN(Column col, FindColumn(kExperimentColumns, c.key));
+    RETURN_IF_ERROR(col.numeric ? NumberPredicate(where, col.sql, c)
+                                : StringPredicate(where, col.sql, c, search.dialect));
   }
-  Sql out;
-  out.Add("SELECT e.experiment_id FROM experiments e");
-  out.Append(std::move(sql));
-  out.Append(std::move(where));
-  out.Add(" ORDER BY " + (order.empty() ? "" : order + ", ") +
-          "e.creation_time DESC, e.experiment_id ASC LIMIT ");
-  out.Bind(search.limit);
-  out.Add(" OFFSET ");
-  out.Bind(search.offset);
-  return SqlQuery{std::move(out.text), std::move(out.params)};
+
+  Sql sql;
+  sql.Add("SELECT e.experiment_id FROM experiments e");
+  sql.Append(std::move(terms.joins));
+  sql.Append(std::move(where));
+  sql.Add(" ORDER BY " + terms.order);
+  AddPaging(sql, search.limit, search.offset);
+  return SqlQuery{std::move(sql.text), std::move(sql.params)};
 }
 
 }  // namespace ferry::tracking
