@@ -56,7 +56,7 @@ CREATE TABLE metrics (
   timestamp BIGINT NOT NULL,
   step BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (run_uuid, key, step, timestamp, value, is_nan)
-);
+) {{WITHOUT_ROWID}};
 CREATE TABLE latest_metrics (
   run_uuid TEXT NOT NULL REFERENCES runs(run_uuid),
   key TEXT NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE latest_metrics (
   timestamp BIGINT NOT NULL,
   step BIGINT NOT NULL,
   PRIMARY KEY (run_uuid, key)
-);
+) {{WITHOUT_ROWID}};
 CREATE INDEX latest_metrics_by_key ON latest_metrics(key, value);
 CREATE TABLE datasets (
   dataset_uuid TEXT PRIMARY KEY,
@@ -94,14 +94,20 @@ INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage
   VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active');
 )sql";
 
-std::string ForDialect(std::string sql, Dialect dialect) {
-  const std::string token = "{{ID_PK}}";
-  const std::string type = dialect == Dialect::kSqlite
-                               ? "INTEGER PRIMARY KEY AUTOINCREMENT"
-                               : "BIGSERIAL PRIMARY KEY";
+void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
-    sql.replace(pos, token.size(), type);
+    sql.replace(pos, token.size(), text);
   }
+}
+
+// The only dialect tokens: the auto-increment key type, and SQLite's
+// WITHOUT ROWID (tables clustered on their primary key, so a metric row is
+// written once instead of into a table and an index).
+std::string ForDialect(std::string sql, Dialect dialect) {
+  bool sqlite = dialect == Dialect::kSqlite;
+  ReplaceAll(sql, "{{ID_PK}}",
+             sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  ReplaceAll(sql, "{{WITHOUT_ROWID}}", sqlite ? "WITHOUT ROWID" : "");
   return sql;
 }
 
@@ -131,16 +137,23 @@ Result<int64_t> SchemaVersion(Database& db) {
   return version;
 }
 
+// On PostgreSQL, replicas starting together on a new database serialise on
+// an advisory lock taken first in each migration transaction (also around
+// creating the version table, which would otherwise race).
+Status LockForMigration(Database& db, SqlConnection& conn) {
+  if (db.dialect() != Dialect::kPostgres) return Status::Ok();
+  return conn.Query("SELECT pg_advisory_xact_lock(725301)", {},
+                    [](const Row&) { return Status::Ok(); });
+}
+
 Status Migrate(Database& db) {
-  RETURN_IF_ERROR(db.Write([](SqlConnection& conn) {
+  RETURN_IF_ERROR(db.Write([&](SqlConnection& conn) -> Status {
+    RETURN_IF_ERROR(LockForMigration(db, conn));
     return conn.ExecuteScript(kVersionTable);
   }));
   for (const Migration& m : AllMigrations()) {
     Status st = db.Write([&](SqlConnection& conn) -> Status {
-      if (db.dialect() == Dialect::kPostgres) {
-        RETURN_IF_ERROR(conn.Query("SELECT pg_advisory_xact_lock(725301)", {},
-                                   [](const Row&) { return Status::Ok(); }));
-      }
+      RETURN_IF_ERROR(LockForMigration(db, conn));
       ASSIGN_OR_RETURN(
           int64_t seen,
           QueryInt(conn, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?",
@@ -153,8 +166,8 @@ Status Migrate(Database& db) {
           .status();
     });
     if (!st.ok()) {
-      return Internal("migration " + std::to_string(m.version) + " (" +
-                      m.name + ") failed: " + st.message());
+      return Internal("migration " + std::to_string(m.version) + " (" + m.name +
+                      ") failed: " + st.message());
     }
   }
   return Status::Ok();

@@ -1,6 +1,6 @@
 // Versioned schema migrations, applied in order at start-up inside write
-// transactions. The text is shared by both engines; `{{ID_PK}}` is replaced
-// by the engine's auto-increment primary key type. Never edit a released
+// transactions. The text is shared by both engines; `{{ID_PK}}` and
+// `{{WITHOUT_ROWID}}` are the only dialect tokens. Never edit a released
 // migration: add a new one.
 #pragma once
 

@@ -3,13 +3,11 @@
 #include <exception>
 
 namespace ferry::store {
-namespace {
-constexpr size_t kMaxGroup = 512;
-}
+
 
 WriteQueue::WriteQueue(std::unique_ptr<SqlConnection> conn,
-                       std::string begin_sql)
-    : conn_(std::move(conn)), begin_sql_(std::move(begin_sql)) {
+                       std::string begin_sql, size_t max_group)
+    : conn_(std::move(conn)), begin_sql_(std::move(begin_sql)), max_group_(max_group) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -44,7 +42,7 @@ void WriteQueue::Loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return closed_ || !queue_.empty(); });
       if (queue_.empty()) return;  // closed and drained
-      while (!queue_.empty() && group.size() < kMaxGroup) {
+      while (!queue_.empty() && group.size() < max_group_) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -61,10 +59,10 @@ Status WriteQueue::RunOne(const ConnectionFn& fn) {
   } catch (const std::exception& e) {
     st = Internal(std::string("write failed: ") + e.what());
   }
-  if (st.ok()) {
-    RETURN_IF_ERROR(conn_->ExecuteScript("RELEASE SAVEPOINT ferry_job"));
-    return st;
-  }
+  // A RELEASE that fails (PostgreSQL refuses it after an ignored statement
+  // error) is a failed job: undo it alone so the rest of the group commits.
+  if (st.ok()) st = conn_->ExecuteScript("RELEASE SAVEPOINT ferry_job");
+  if (st.ok()) return st;
   Status undo = conn_->ExecuteScript(
       "ROLLBACK TO SAVEPOINT ferry_job; RELEASE SAVEPOINT ferry_job");
   return undo.ok() ? st : undo;

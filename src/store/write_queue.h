@@ -24,7 +24,10 @@ namespace ferry::store {
 class WriteQueue {
  public:
   // `begin_sql` opens a write transaction ("BEGIN IMMEDIATE" on SQLite).
-  WriteQueue(std::unique_ptr<SqlConnection> conn, std::string begin_sql);
+  // `max_group` bounds the jobs (savepoints) per transaction: PostgreSQL
+  // slows down past 64 subtransactions in one transaction.
+  WriteQueue(std::unique_ptr<SqlConnection> conn, std::string begin_sql,
+             size_t max_group);
   ~WriteQueue();
   WriteQueue(const WriteQueue&) = delete;
   WriteQueue& operator=(const WriteQueue&) = delete;
@@ -44,6 +47,7 @@ class WriteQueue {
 
   std::unique_ptr<SqlConnection> conn_;  // writer thread only
   const std::string begin_sql_;
+  const size_t max_group_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;  // guarded by mu_

@@ -166,7 +166,7 @@ class SqliteDatabase final : public Database {
                  std::unique_ptr<SqlConnection> keepalive)
       : uri_(std::move(uri)),
         keepalive_(std::move(keepalive)),
-        writes_(std::move(writer), "BEGIN IMMEDIATE") {}
+        writes_(std::move(writer), "BEGIN IMMEDIATE", 512) {}
   ~SqliteDatabase() override { Close(); }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
