@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import STORES, make_server
+from ferry_fixtures import STORES, make_server
 
 API = "/api/2.0/mlflow"
 
