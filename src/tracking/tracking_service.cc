@@ -67,6 +67,18 @@ std::string NextToken(int64_t offset, size_t page, bool more) {
   return more ? std::to_string(offset + static_cast<int64_t>(page)) : "";
 }
 
+// Keys made only of [A-Za-z0-9_-] are always valid: checked without
+// allocating; anything else goes through ValidateKey.
+bool IsPlainKey(std::string_view key) {
+  if (key.empty()) return false;
+  for (char c : key) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Status ValidateKey(std::string_view field, std::string_view key) {
@@ -349,6 +361,9 @@ Status TrackingService::LogBatch(const std::string& run_id,
                                  const std::vector<Tag>& tags) {
   RETURN_IF_ERROR(ValidateBatchLimits(metrics.size(), params.size(), tags.size()));
   for (size_t i = 0; i < metrics.size(); ++i) {
+    if (metrics[i].key.size() <= kMaxEntityKeyLength && IsPlainKey(metrics[i].key)) {
+      continue;  // the common case, without building a field name
+    }
     RETURN_IF_ERROR(ValidateKey("metrics[" + std::to_string(i) + "].key",
                                 metrics[i].key));
   }

@@ -104,9 +104,10 @@ class SqliteConnection final : public SqlConnection {
             } else if constexpr (std::is_same_v<T, double>) {
               return sqlite3_bind_double(stmt, idx, v);
             } else {
+              // STATIC: `params` outlives the statement's run (Run resets
+              // and clears the bindings before returning).
               return sqlite3_bind_text(stmt, idx, v.data(),
-                                       static_cast<int>(v.size()),
-                                       SQLITE_TRANSIENT);
+                                       static_cast<int>(v.size()), SQLITE_STATIC);
             }
           },
           params[i]);
