@@ -107,12 +107,12 @@ Result<double> GetDouble(const Json& obj, std::string_view field) {
   return WrongType(field, "a number", *it);
 }
 
-Result<std::vector<std::string>> GetStringList(const Json& obj,
-                                               std::string_view field) {
+Result<std::vector<std::string>> GetStringList(const Json& obj, std::string_view field,
+                                               bool allow_single) {
   std::vector<std::string> out;
   auto it = obj.find(field);
   if (it == obj.end() || it->is_null()) return out;
-  if (it->is_string()) {
+  if (it->is_string() && allow_single) {
     out.push_back(it->get<std::string>());
     return out;
   }

@@ -29,9 +29,10 @@ Result<std::optional<int64_t>> GetOptInt(const Json& obj, std::string_view field
 Result<int64_t> GetInt(const Json& obj, std::string_view field);  // required
 // Accepts a number or "NaN" / "Infinity" / "-Infinity" (also "inf"/"nan").
 Result<double> GetDouble(const Json& obj, std::string_view field);
-// An array of strings, or one string (a single repeated query parameter).
-Result<std::vector<std::string>> GetStringList(const Json& obj,
-                                               std::string_view field);
+// An array of strings, or (when `allow_single`) one string: a repeated
+// query parameter given once arrives as a string.
+Result<std::vector<std::string>> GetStringList(const Json& obj, std::string_view field,
+                                               bool allow_single = true);
 // An array of objects (missing = empty).
 Result<std::vector<Json>> GetObjectList(const Json& obj, std::string_view field);
 

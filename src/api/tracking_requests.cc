@@ -4,7 +4,8 @@ namespace ferry::api {
 
 Result<tracking::SearchRunsRequest> SearchRunsRequestFromJson(const Json& in) {
   tracking::SearchRunsRequest req;
-  ASSIGN_OR_RETURN(req.experiment_ids, GetStringList(in, "experiment_ids"));
+  ASSIGN_OR_RETURN(req.experiment_ids,
+                   GetStringList(in, "experiment_ids", /*allow_single=*/false));
   ASSIGN_OR_RETURN(auto filter, GetOptString(in, "filter"));
   req.filter = filter.value_or("");
   ASSIGN_OR_RETURN(req.view, ViewTypeFromJson(in, "run_view_type"));
@@ -50,8 +51,9 @@ Result<std::string> CreateExperimentFromJson(Services& s, const Json& in) {
   return s.tracking.CreateExperiment(name, location.value_or(""), tags);
 }
 
-Status LogBatchFromJson(Services& s, const std::string& run_id, const Json& in) {
-  ASSIGN_OR_RETURN(auto metrics, MetricsFromJson(in, "metrics", s.clock.NowMillis()));
+Status LogBatchFromJson(Services& s, const std::string& run_id, const Json& in,
+                        std::optional<int64_t> default_timestamp) {
+  ASSIGN_OR_RETURN(auto metrics, MetricsFromJson(in, "metrics", default_timestamp));
   ASSIGN_OR_RETURN(auto params, ParamsFromJson(in, "params"));
   ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
   return s.tracking.LogBatch(run_id, std::move(metrics), params, tags);

@@ -15,8 +15,10 @@ Result<tracking::SearchExperimentsRequest> SearchExperimentsRequestFromJson(
 Result<tracking::CreateRunRequest> CreateRunRequestFromJson(const Json& in);
 // Creates the experiment described by {name, artifact_location, tags}.
 Result<std::string> CreateExperimentFromJson(Services& s, const Json& in);
-// Logs {metrics, params, tags} to a run as one batch.
-Status LogBatchFromJson(Services& s, const std::string& run_id, const Json& in);
+// Logs {metrics, params, tags} to a run as one batch. Metrics without a
+// timestamp get `default_timestamp`, or are rejected when it is empty.
+Status LogBatchFromJson(Services& s, const std::string& run_id, const Json& in,
+                        std::optional<int64_t> default_timestamp);
 
 // Streams an upload into the artifact store; on Finish commits it, records
 // its digest and answers {"path", "size", "sha256"} (MLflow's proxy answers {}).

@@ -114,9 +114,8 @@ Result<std::vector<Param>> ParamsFromJson(const Json& obj,
   return params;
 }
 
-Result<std::vector<Metric>> MetricsFromJson(const Json& obj,
-                                            std::string_view field,
-                                            int64_t now) {
+Result<std::vector<Metric>> MetricsFromJson(const Json& obj, std::string_view field,
+                                            std::optional<int64_t> default_timestamp) {
   auto it = obj.find(field);
   std::vector<Metric> metrics;
   if (it == obj.end() || it->is_null()) return metrics;
@@ -138,7 +137,8 @@ Result<std::vector<Metric>> MetricsFromJson(const Json& obj,
     m.value = *value;
     auto ts = GetOptInt(item, "timestamp");
     if (!ts.ok()) return InvalidArgument(where + ".timestamp: " + ts.status().message());
-    m.timestamp = ts->value_or(now);
+    if (!*ts && !default_timestamp) return MissingField(where + ".timestamp");
+    m.timestamp = ts->has_value() ? **ts : *default_timestamp;
     auto step = GetOptInt(item, "step");
     if (!step.ok()) return InvalidArgument(where + ".step: " + step.status().message());
     m.step = step->value_or(0);

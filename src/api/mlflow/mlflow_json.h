@@ -19,10 +19,10 @@ Result<std::vector<tracking::Tag>> TagsFromJson(const Json& obj,
                                                 std::string_view field);
 Result<std::vector<tracking::Param>> ParamsFromJson(const Json& obj,
                                                     std::string_view field);
-// Missing timestamp = now; missing step = 0.
-Result<std::vector<tracking::Metric>> MetricsFromJson(const Json& obj,
-                                                      std::string_view field,
-                                                      int64_t now);
+// Missing step = 0. Missing timestamp = `default_timestamp`, or an error
+// naming the field when there is none (MLflow requires it).
+Result<std::vector<tracking::Metric>> MetricsFromJson(
+    const Json& obj, std::string_view field, std::optional<int64_t> default_timestamp);
 Result<std::vector<tracking::DatasetInput>> DatasetInputsFromJson(
     const Json& obj, std::string_view field);
 // "ACTIVE_ONLY" (default), "DELETED_ONLY", "ALL" (also 1/2/3).

@@ -110,9 +110,9 @@ Result<Json> RestoreRun(Services& s, const Json& in) {
 
 Result<Json> LogMetric(Services& s, const Json& in) {
   ASSIGN_OR_RETURN(std::string id, RunIdOf(in));
+  ASSIGN_OR_RETURN(int64_t timestamp, GetInt(in, "timestamp"));  // required
   Json wrapped = {{"metric", Json::array({in})}};
-  ASSIGN_OR_RETURN(auto metrics,
-                   MetricsFromJson(wrapped, "metric", s.clock.NowMillis()));
+  ASSIGN_OR_RETURN(auto metrics, MetricsFromJson(wrapped, "metric", timestamp));
   return EmptyOr(s.tracking.LogBatch(id, std::move(metrics), {}, {}));
 }
 
@@ -142,7 +142,7 @@ Result<Json> DeleteTag(Services& s, const Json& in) {
 
 Result<Json> LogBatch(Services& s, const Json& in) {
   ASSIGN_OR_RETURN(std::string id, RunIdOf(in));
-  return EmptyOr(LogBatchFromJson(s, id, in));
+  return EmptyOr(LogBatchFromJson(s, id, in, std::nullopt));
 }
 
 Result<Json> LogInputs(Services& s, const Json& in) {

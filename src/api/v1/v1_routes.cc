@@ -42,7 +42,7 @@ Result<Json> UpdateRun(Services& s, const std::string& id, const Json& in) {
 }
 
 Result<Json> Log(Services& s, const std::string& id, const Json& in) {
-  return EmptyOr(LogBatchFromJson(s, id, in));
+  return EmptyOr(LogBatchFromJson(s, id, in, s.clock.NowMillis()));
 }
 
 Result<Json> SearchRuns(Services& s, const Json& in) {
