@@ -26,7 +26,9 @@ Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url) {
   if (url == "sqlite::memory:") {
     ASSIGN_OR_RETURN(db, OpenSqliteDatabase(":memory:"));
   } else if (url.rfind("sqlite://", 0) == 0) {
-    std::string path(url.substr(9));  // sqlite:///abs -> /abs
+    // sqlite:///abs -> /abs; SQLAlchemy's (and MLflow's) sqlite:////abs too.
+    std::string path(url.substr(9));
+    while (path.rfind("//", 0) == 0) path.erase(0, 1);
     if (path.empty()) return InvalidArgument("store URL has no path: " + std::string(url));
     ASSIGN_OR_RETURN(db, OpenSqliteDatabase(path));
   } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {

@@ -69,7 +69,8 @@ class Database {
   virtual void Close() = 0;
 };
 
-// Opens by URL: "sqlite:///abs/path.db", "sqlite://rel/path.db",
+// Opens by URL: "sqlite:///abs/path.db" (or SQLAlchemy's
+// "sqlite:////abs/path.db"), "sqlite://rel/path.db",
 // "sqlite::memory:" or "postgresql://user@host:port/db". Applies migrations.
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url);
 

@@ -94,6 +94,14 @@ INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage
   VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active');
 )sql";
 
+// Version 2: runs ordered by a metric are found by walking this index from
+// the best value (is_nan splits numbers from NaNs so both directions of one
+// part are one index range); see tracking/search/run_search.cc.
+constexpr const char* kMetricOrderIndex = R"sql(
+DROP INDEX latest_metrics_by_key;
+CREATE INDEX latest_metrics_by_key ON latest_metrics(key, is_nan, value);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -120,6 +128,7 @@ constexpr const char* kVersionTable =
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kAll = {
       {1, "tracking", kTracking},
+      {2, "metric order index", kMetricOrderIndex},
   };
   return kAll;
 }

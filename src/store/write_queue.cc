@@ -1,9 +1,9 @@
 #include "store/write_queue.h"
 
 #include <exception>
+#include <vector>
 
 namespace ferry::store {
-
 
 WriteQueue::WriteQueue(std::unique_ptr<SqlConnection> conn,
                        std::string begin_sql, size_t max_group)
@@ -51,14 +51,17 @@ void WriteQueue::Loop() {
   }
 }
 
-Status WriteQueue::RunOne(const ConnectionFn& fn) {
-  RETURN_IF_ERROR(conn_->ExecuteScript("SAVEPOINT ferry_job"));
-  Status st;
+Status WriteQueue::Call(const ConnectionFn& fn) {
   try {
-    st = fn(*conn_);
+    return fn(*conn_);
   } catch (const std::exception& e) {
-    st = Internal(std::string("write failed: ") + e.what());
+    return Internal(std::string("write failed: ") + e.what());
   }
+}
+
+Status WriteQueue::RunIsolated(const ConnectionFn& fn) {
+  RETURN_IF_ERROR(conn_->ExecuteScript("SAVEPOINT ferry_job"));
+  Status st = Call(fn);
   // A RELEASE that fails (PostgreSQL refuses it after an ignored statement
   // error) is a failed job: undo it alone so the rest of the group commits.
   if (st.ok()) st = conn_->ExecuteScript("RELEASE SAVEPOINT ferry_job");
@@ -68,24 +71,44 @@ Status WriteQueue::RunOne(const ConnectionFn& fn) {
   return undo.ok() ? st : undo;
 }
 
+// Jobs run without savepoints first (two statements, i.e. two round trips
+// to PostgreSQL, fewer per job). When a job fails, or the COMMIT does (as
+// PostgreSQL's does after a job swallowed a statement error), the
+// transaction is rolled back and the group run again with a savepoint
+// around each job. A lost connection (kUnavailable) is not retried: the
+// COMMIT may have landed.
 void WriteQueue::RunGroup(std::deque<Job>& group) {
-  Status begun = conn_->ExecuteScript(begin_sql_);
-  if (!begun.ok()) {
-    for (auto& job : group) job.done.set_value(begun);
-    return;
-  }
-  std::vector<Status> results;
-  results.reserve(group.size());
-  for (auto& job : group) results.push_back(RunOne(*job.fn));
-  Status committed = conn_->ExecuteScript("COMMIT");
-  if (!committed.ok()) {
+  auto finish = [&](const std::vector<Status>& results) {
+    for (size_t i = 0; i < group.size(); ++i) group[i].done.set_value(results[i]);
+  };
+  auto fail_all = [&](const Status& st) {
     (void)conn_->ExecuteScript("ROLLBACK");
-    for (auto& job : group) job.done.set_value(committed);
-    return;
+    finish(std::vector<Status>(group.size(), st));
+  };
+  Status st = conn_->ExecuteScript(begin_sql_);
+  if (!st.ok()) return fail_all(st);
+  size_t failed = 0;
+  for (; failed < group.size(); ++failed) {
+    st = Call(*group[failed].fn);
+    if (!st.ok()) break;
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    group[i].done.set_value(results[i]);
+  if (failed == group.size()) {
+    st = conn_->ExecuteScript("COMMIT");
+    if (st.ok()) return finish(std::vector<Status>(group.size(), Status::Ok()));
+    if (st.code() == StatusCode::kUnavailable) return fail_all(st);
   }
+  (void)conn_->ExecuteScript("ROLLBACK");
+  std::vector<Status> results(group.size());
+  if (group.size() == 1 && failed == 0) {
+    results[0] = st;
+    return finish(results);
+  }
+  st = conn_->ExecuteScript(begin_sql_);
+  if (!st.ok()) return fail_all(st);
+  for (size_t i = 0; i < group.size(); ++i) results[i] = RunIsolated(*group[i].fn);
+  st = conn_->ExecuteScript("COMMIT");
+  if (!st.ok()) return fail_all(st);
+  finish(results);
 }
 
 }  // namespace ferry::store

@@ -1,9 +1,12 @@
 // WriteQueue: group commit over one dedicated write connection.
 //
 // Writers enqueue a function and block until it is committed. A single
-// writer thread takes every queued function (up to a limit), runs each inside
-// its own SAVEPOINT of one transaction, and commits once: one fsync covers
-// the whole group. A failing function rolls back to its savepoint only.
+// writer thread takes every queued function (up to a limit), runs them in
+// one transaction and commits once: one fsync covers the whole group. When
+// a function fails, the transaction is rolled back and the group is run
+// again with each function inside its own SAVEPOINT, so a failing function
+// undoes only its own writes. Functions must therefore be re-runnable: they
+// act only through the connection.
 //
 // Thread safety: Submit is thread-safe. The connection is used only by the
 // writer thread.
@@ -43,7 +46,8 @@ class WriteQueue {
   };
   void Loop();
   void RunGroup(std::deque<Job>& group);
-  Status RunOne(const ConnectionFn& fn);
+  Status Call(const ConnectionFn& fn);
+  Status RunIsolated(const ConnectionFn& fn);
 
   std::unique_ptr<SqlConnection> conn_;  // writer thread only
   const std::string begin_sql_;

@@ -1,5 +1,6 @@
 #include "tracking/batch_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -33,25 +34,46 @@ std::string ValuesList(size_t rows, size_t cols) {
   return all;
 }
 
-// Inserts rows in chunks of at most `chunk` rows per statement.
+constexpr size_t kChunk = 200;  // rows per multi-row INSERT
+
+template <typename Item, typename ToRow>
+void AppendRows(SqlParams& params, const Item* first, size_t n, ToRow to_row) {
+  for (size_t i = 0; i < n; ++i) {
+    SqlParams row = to_row(first[i]);
+    for (auto& v : row) params.push_back(std::move(v));
+  }
+}
+
+// Inserts rows in chunks of at most kChunk rows per statement.
 template <typename Item, typename ToRow>
 Status InsertMany(SqlConnection& conn, const std::string& head,
                   const std::string& tail, size_t cols,
                   const std::vector<Item>& items, ToRow to_row) {
-  constexpr size_t kChunk = 200;
   for (size_t begin = 0; begin < items.size(); begin += kChunk) {
     size_t n = std::min(kChunk, items.size() - begin);
     SqlParams params;
     params.reserve(n * cols);
-    for (size_t i = begin; i < begin + n; ++i) {
-      SqlParams row = to_row(items[i]);
-      for (auto& v : row) params.push_back(std::move(v));
-    }
+    AppendRows(params, items.data() + begin, n, to_row);
     RETURN_IF_ERROR(
         conn.Execute(head + ValuesList(n, cols) + tail, params).status());
   }
   return Status::Ok();
 }
+
+constexpr const char* kMetricsHead =
+    "INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES ";
+constexpr const char* kMetricsTail = " ON CONFLICT DO NOTHING";
+constexpr const char* kLatestHead =
+    "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) "
+    "VALUES ";
+constexpr const char* kLatestTail =
+    " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, "
+    "is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = "
+    "excluded.step WHERE excluded.step > latest_metrics.step OR "
+    "(excluded.step = latest_metrics.step AND excluded.timestamp > "
+    "latest_metrics.timestamp) OR (excluded.step = latest_metrics.step AND "
+    "excluded.timestamp = latest_metrics.timestamp AND excluded.value > "
+    "latest_metrics.value)";
 
 // MLflow's rule for the "latest" value: larger step, then larger timestamp,
 // then larger value.
@@ -109,7 +131,7 @@ Status CheckParams(SqlConnection& conn, const std::string& run_id,
 Status WriteBatch(SqlConnection& conn, const std::string& run_id,
                   const std::vector<Metric>& metrics,
                   const std::vector<Param>& params,
-                  const std::vector<Tag>& tags) {
+                  const std::vector<Tag>& tags, store::Dialect dialect) {
   RETURN_IF_ERROR(CheckParams(conn, run_id, params));
   RETURN_IF_ERROR(InsertMany(
       conn, "INSERT INTO params (run_uuid, key, value) VALUES ",
@@ -125,25 +147,24 @@ Status WriteBatch(SqlConnection& conn, const std::string& run_id,
                      {run_id, t.key, t.value})
             .status());
   }
-  RETURN_IF_ERROR(InsertMany(
-      conn,
-      "INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step) "
-      "VALUES ",
-      " ON CONFLICT DO NOTHING", 6, metrics,
-      [&](const Metric& m) { return MetricRow(run_id, m); }));
-  return InsertMany(
-      conn,
-      "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, "
-      "step) VALUES ",
-      " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, "
-      "is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = "
-      "excluded.step WHERE excluded.step > latest_metrics.step OR "
-      "(excluded.step = latest_metrics.step AND excluded.timestamp > "
-      "latest_metrics.timestamp) OR (excluded.step = latest_metrics.step AND "
-      "excluded.timestamp = latest_metrics.timestamp AND excluded.value > "
-      "latest_metrics.value)",
-      6, LatestPerKey(metrics),
-      [&](const Metric& m) { return MetricRow(run_id, m); });
+  auto to_row = [&](const Metric& m) { return MetricRow(run_id, m); };
+  std::vector<Metric> latest = LatestPerKey(metrics);
+  if (dialect == store::Dialect::kPostgres && !metrics.empty() &&
+      metrics.size() <= kChunk) {
+    // History and latest values in one statement: one round trip.
+    SqlParams rows;
+    rows.reserve((metrics.size() + latest.size()) * 6);
+    AppendRows(rows, metrics.data(), metrics.size(), to_row);
+    AppendRows(rows, latest.data(), latest.size(), to_row);
+    return conn
+        .Execute(std::string("WITH history AS (") + kMetricsHead +
+                     ValuesList(metrics.size(), 6) + kMetricsTail + ") " + kLatestHead +
+                     ValuesList(latest.size(), 6) + kLatestTail,
+                 rows)
+        .status();
+  }
+  RETURN_IF_ERROR(InsertMany(conn, kMetricsHead, kMetricsTail, 6, metrics, to_row));
+  return InsertMany(conn, kLatestHead, kLatestTail, 6, latest, to_row);
 }
 
 

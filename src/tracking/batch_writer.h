@@ -12,9 +12,10 @@
 namespace ferry::tracking {
 
 // Params that exist with another value (or repeat with different values in
-// the batch) fail with kInvalidArgument before anything is written.
+// the batch) fail with kInvalidArgument before anything is written. On
+// PostgreSQL a batch of up to 200 metrics is one statement (one round trip).
 Status WriteBatch(store::SqlConnection& conn, const std::string& run_id,
                   const std::vector<Metric>& metrics, const std::vector<Param>& params,
-                  const std::vector<Tag>& tags);
+                  const std::vector<Tag>& tags, store::Dialect dialect);
 
 }  // namespace ferry::tracking

@@ -1,5 +1,6 @@
 #include "tracking/tracking_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -97,40 +98,78 @@ std::vector<Tag> TagsFromJson(const std::string& text) {
   return tags;
 }
 
-Status LoadRunData(SqlConnection& conn, Run& run) {
-  const std::string& id = run.info.run_id;
+// Runs by id, with their latest metrics, params, tags and inputs, in the
+// order of `ids` (unknown ids are skipped): five queries per chunk of ids
+// rather than five per run.
+constexpr size_t kLoadChunk = 500;
+
+Status LoadRunChunk(SqlConnection& conn, const std::string& in, const SqlParams& ids,
+                    std::unordered_map<std::string, Run>& runs) {
+  auto each = [&](const std::string& sql, auto&& add) {
+    return conn.Query(sql, ids, [&](const Row& row) {
+      auto it = runs.find(row.GetText(0));
+      if (it != runs.end()) add(it->second, row);
+      return Status::Ok();
+    });
+  };
   RETURN_IF_ERROR(conn.Query(
-      "SELECT key, value, is_nan, timestamp, step FROM latest_metrics "
-      "WHERE run_uuid = ? ORDER BY key",
-      {id}, [&](const Row& row) {
-        run.metrics.push_back({row.GetText(0), ReadMetricValue(row, 1, 2),
-                               row.GetInt(3), row.GetInt(4)});
-        return Status::Ok();
-      }));
-  RETURN_IF_ERROR(conn.Query(
-      "SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key", {id},
+      std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_uuid IN " + in, ids,
       [&](const Row& row) {
-        run.params.push_back({row.GetText(0), row.GetText(1)});
+        RunInfo info = ReadRunInfo(row);
+        std::string id = info.run_id;
+        runs[id].info = std::move(info);
         return Status::Ok();
       }));
-  RETURN_IF_ERROR(conn.Query(
-      "SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key", {id},
-      [&](const Row& row) {
-        run.tags.push_back({row.GetText(0), row.GetText(1)});
-        return Status::Ok();
+  RETURN_IF_ERROR(each(
+      "SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics "
+      "WHERE run_uuid IN " + in + " ORDER BY run_uuid, key",
+      [](Run& run, const Row& row) {
+        run.metrics.push_back({row.GetText(1), ReadMetricValue(row, 2, 3), row.GetInt(4),
+                               row.GetInt(5)});
       }));
-  return conn.Query(
-      "SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, "
-      "i.tags FROM run_inputs i JOIN datasets d ON d.dataset_uuid = "
-      "i.dataset_uuid WHERE i.run_uuid = ? ORDER BY d.name, d.digest",
-      {id}, [&](const Row& row) {
-        DatasetInput in;
-        in.dataset = {row.GetText(0), row.GetText(1), row.GetText(2),
-                      row.GetText(3), row.GetText(4), row.GetText(5)};
-        in.tags = TagsFromJson(row.GetText(6));
-        run.inputs.push_back(std::move(in));
-        return Status::Ok();
+  RETURN_IF_ERROR(each(
+      "SELECT run_uuid, key, value FROM params WHERE run_uuid IN " + in +
+          " ORDER BY run_uuid, key",
+      [](Run& run, const Row& row) { run.params.push_back({row.GetText(1), row.GetText(2)}); }));
+  RETURN_IF_ERROR(each(
+      "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN " + in +
+          " ORDER BY run_uuid, key",
+      [](Run& run, const Row& row) { run.tags.push_back({row.GetText(1), row.GetText(2)}); }));
+  return each(
+      "SELECT i.run_uuid, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, "
+      "i.tags FROM run_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid "
+      "WHERE i.run_uuid IN " + in + " ORDER BY i.run_uuid, d.name, d.digest",
+      [](Run& run, const Row& row) {
+        DatasetInput input;
+        input.dataset = {row.GetText(1), row.GetText(2), row.GetText(3),
+                         row.GetText(4), row.GetText(5), row.GetText(6)};
+        input.tags = TagsFromJson(row.GetText(7));
+        run.inputs.push_back(std::move(input));
       });
+}
+
+Result<std::vector<Run>> LoadRuns(SqlConnection& conn, const std::vector<std::string>& ids) {
+  std::vector<Run> out;
+  out.reserve(ids.size());
+  for (size_t first = 0; first < ids.size(); first += kLoadChunk) {
+    size_t last = std::min(ids.size(), first + kLoadChunk);
+    SqlParams params;
+    std::string in = "(";
+    for (size_t i = first; i < last; ++i) {
+      in += i == first ? "?" : ", ?";
+      params.push_back(ids[i]);
+    }
+    in += ")";
+    std::unordered_map<std::string, Run> runs;
+    RETURN_IF_ERROR(LoadRunChunk(conn, in, params, runs));
+    for (size_t i = first; i < last; ++i) {
+      auto it = runs.find(ids[i]);
+      if (it != runs.end()) {
+        out.push_back(std::move(it->second));
+      }
+    }
+  }
+  return out;
 }
 
 Result<std::optional<RunInfo>> FindRunInfo(SqlConnection& conn,
@@ -296,7 +335,7 @@ Status TrackingStore::CreateRun(const Run& run) {
                      {r.run_id, r.experiment_id, r.run_name, r.user_id, r.status,
                       r.start_time, r.artifact_uri, r.lifecycle_stage})
             .status());
-    return WriteBatch(conn, r.run_id, {}, {}, run.tags);
+    return WriteBatch(conn, r.run_id, {}, {}, run.tags, db_.dialect());
   });
 }
 
@@ -311,17 +350,13 @@ Result<RunInfo> TrackingStore::GetRunInfo(const std::string& run_id) {
 }
 
 Result<Run> TrackingStore::GetRun(const std::string& run_id) {
-  Run run;
-  bool found = false;
+  std::vector<Run> runs;
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
-    ASSIGN_OR_RETURN(std::optional<RunInfo> info, FindRunInfo(conn, run_id));
-    if (!info) return Status::Ok();
-    found = true;
-    run.info = *std::move(info);
-    return LoadRunData(conn, run);
+    ASSIGN_OR_RETURN(runs, LoadRuns(conn, {run_id}));
+    return Status::Ok();
   }));
-  if (!found) return RunNotFound(run_id);
-  return run;
+  if (runs.empty()) return RunNotFound(run_id);
+  return std::move(runs.front());
 }
 
 Status TrackingStore::UpdateRun(const RunInfo& r) {
@@ -358,23 +393,10 @@ Status TrackingStore::SetRunLifecycle(const std::string& run_id,
 }
 
 Result<std::vector<Run>> TrackingStore::SearchRuns(const RunSearch& search) {
-  ASSIGN_OR_RETURN(SqlQuery query, BuildRunSearchSql(search));
   std::vector<Run> runs;
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
-    std::vector<std::string> ids;
-    RETURN_IF_ERROR(conn.Query(query.sql, query.params, [&](const Row& row) {
-      ids.push_back(row.GetText(0));
-      return Status::Ok();
-    }));
-    runs.reserve(ids.size());
-    for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(std::optional<RunInfo> info, FindRunInfo(conn, id));
-      if (!info) continue;
-      Run run;
-      run.info = *std::move(info);
-      RETURN_IF_ERROR(LoadRunData(conn, run));
-      runs.push_back(std::move(run));
-    }
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, SearchRunIds(conn, search));
+    ASSIGN_OR_RETURN(runs, LoadRuns(conn, ids));
     return Status::Ok();
   }));
   return runs;
@@ -385,7 +407,7 @@ Status TrackingStore::LogBatch(const std::string& run_id,
                                const std::vector<Param>& params,
                                const std::vector<Tag>& tags) {
   return db_.Write([&](SqlConnection& conn) {
-    return WriteBatch(conn, run_id, metrics, params, tags);
+    return WriteBatch(conn, run_id, metrics, params, tags, db_.dialect());
   });
 }
 

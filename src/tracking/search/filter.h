@@ -1,7 +1,7 @@
 // MLflow's search grammar: filter strings and order_by clauses, parsed to an
 // AST and compiled to parameterised SQL over the tracking schema
 // (store/migrations.cc). Values and key names never reach SQL text; they
-// are bound. Parser: filter.cc; SQL: search_sql.cc.
+// are bound. Parser: filter.cc; SQL: search_sql.cc; execution: run_search.cc.
 //
 // Grammar (as MLflow's SearchUtils accepts it):
 //   filter     := clause ( AND clause )*          -- AND is case-insensitive;
@@ -97,6 +97,13 @@ struct SqlQuery {
 
 enum class ViewType { kActiveOnly, kDeletedOnly, kAll };
 
+// How a run search is answered. kScan: one query that visits every run of
+// the experiments and sorts the survivors (best for small experiments).
+// kOrderIndex: when the first order key is a metric, walk that metric's
+// (key, is_nan, value) index from the best value and stop at the page's end
+// (best for large experiments). kAuto: SearchRunIds picks one.
+enum class RunSearchPlan { kAuto, kScan, kOrderIndex };
+
 struct RunSearch {
   std::vector<int64_t> experiment_ids;
   Filter filter;
@@ -105,6 +112,14 @@ struct RunSearch {
   int64_t limit = 1000;
   int64_t offset = 0;
   store::Dialect dialect = store::Dialect::kSqlite;  // LIKE differs by engine
+  RunSearchPlan plan = RunSearchPlan::kAuto;
+};
+
+// A compiled run search: parts whose results, concatenated in order, are
+// the whole ordered answer. Each part is a SELECT of run_uuid with its
+// ORDER BY and without LIMIT/OFFSET (the page is cut by SearchRunIds).
+struct RunSearchSql {
+  std::vector<SqlQuery> parts;
 };
 
 // SELECT r.run_uuid FROM runs r ... ordered as MLflow orders: the order_by
@@ -114,7 +129,17 @@ struct RunSearch {
 // point on both engines. Selects exactly one column, run_uuid.
 // kInvalidArgument for no experiment ids, a negative limit or offset, a
 // duplicate order key, or an AST the parser would not have produced.
-Result<SqlQuery> BuildRunSearchSql(const RunSearch& search);
+// kScan and kAuto give one part; kOrderIndex with a metric first key gives
+// three (numbers, NaNs, runs without the metric).
+Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search);
+
+// Runs the search on `conn` and answers the run ids of the page
+// [offset, offset + limit). For kAuto, the order-index plan is chosen when
+// the first order key is a metric and the experiments hold at least
+// kOrderIndexMinRuns runs (counted up to that bound, so the probe is cheap).
+inline constexpr int64_t kOrderIndexMinRuns = 5000;
+Result<std::vector<std::string>> SearchRunIds(store::SqlConnection& conn,
+                                              const RunSearch& search);
 
 struct ExperimentSearch {
   Filter filter;

@@ -3,7 +3,7 @@
 // from fixed fragments chosen by enum values and by whitelisted attribute
 // keys; every key name and value from the user is a bound `?` parameter.
 //
-// Query shape (runs): runs_by_experiment narrows `runs` to the experiments
+// Query shape (runs, scan plan): runs_by_experiment narrows `runs` to the experiments
 // (kept as the driver so a small experiment stays cheap in a large store);
 // param/tag equality and IN lists are uncorrelated IN-subqueries answered
 // from the (key, value) indexes; other metric/param/tag/dataset clauses are
@@ -11,6 +11,9 @@
 // order key is a LEFT JOIN on that primary key, so a run never appears
 // twice. 100,000 runs x 10 metrics: ~85-140 ms on SQLite for three clauses
 // and two order keys (see run_search_sql_test.cc, ScaleFilterAndOrder).
+// Order-index plan (first order key a metric): three parts whose
+// concatenation is the answer, so a LIMIT stops the first part after a few
+// index entries (run_search.cc runs them and picks the plan).
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -231,8 +234,8 @@ Status MetricClause(Sql& sql, const Clause& c) {
 // primary key per candidate row. IS NULL is NOT EXISTS (the key is absent).
 // `owner` is the table's owner column, `outer` the searched row's.
 Status KeyValueClause(Sql& sql, const char* table, const char* owner, const char* outer,
-                      const Clause& c, Dialect d) {
-  if (c.op == Comparator::kEq || c.op == Comparator::kIn) {
+                      const Clause& c, Dialect d, bool correlated = false) {
+  if (!correlated && (c.op == Comparator::kEq || c.op == Comparator::kIn)) {
     sql.Add(std::string(outer) + " IN (SELECT kv." + owner + " FROM " + table +
             " kv WHERE kv.key = ");
     sql.Bind(c.key);
@@ -288,14 +291,16 @@ Status DatasetClause(Sql& sql, const Clause& c, Dialect d) {
   return Status::Ok();
 }
 
-Status RunClause(Sql& sql, const Clause& c, Dialect d) {
+// `correlated`: every key/value clause probes per run (the order-index
+// plan visits few runs, so building an IN list would cost more).
+Status RunClause(Sql& sql, const Clause& c, Dialect d, bool correlated) {
   switch (c.entity) {
     case Entity::kMetric:
       return MetricClause(sql, c);
     case Entity::kParam:
-      return KeyValueClause(sql, "params", "run_uuid", "r.run_uuid", c, d);
+      return KeyValueClause(sql, "params", "run_uuid", "r.run_uuid", c, d, correlated);
     case Entity::kTag:
-      return KeyValueClause(sql, "tags", "run_uuid", "r.run_uuid", c, d);
+      return KeyValueClause(sql, "tags", "run_uuid", "r.run_uuid", c, d, correlated);
     case Entity::kDataset:
       return DatasetClause(sql, c, d);
     case Entity::kAttribute: {
@@ -436,42 +441,81 @@ void AddPaging(Sql& sql, int64_t limit, int64_t offset) {
 
 }  // namespace
 
-Result<SqlQuery> BuildRunSearchSql(const RunSearch& search) {
+Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search) {
   if (search.experiment_ids.empty()) {
     return InvalidArgument("search needs at least one experiment id");
   }
   RETURN_IF_ERROR(CheckPaging(search.limit, search.offset));
+  const Dialect d = search.dialect;
+  const bool walk = search.plan == RunSearchPlan::kOrderIndex &&
+                    !search.order_by.empty() &&
+                    search.order_by[0].entity == Entity::kMetric;
+  // In the walk plan the first (metric) key is the driving table o0, so the
+  // LEFT JOINs and ORDER BY terms here are those of the other keys.
   OrderTerms terms;
   bool by_start_time = false;
   for (size_t i = 0; i < search.order_by.size(); ++i) {
     const OrderBy& o = search.order_by[i];
     RETURN_IF_ERROR(CheckDuplicate(search.order_by, i));
-    RETURN_IF_ERROR(RunOrderKey(terms, o, i, search.dialect));
+    if (!(walk && i == 0)) RETURN_IF_ERROR(RunOrderKey(terms, o, i, d));
     by_start_time |= o.entity == Entity::kAttribute && o.key == "start_time";
   }
   if (!by_start_time) terms.Key("", "r.start_time", false);
-  terms.Key("", TextOrder("r.run_uuid", search.dialect), true);
+  terms.Key("", TextOrder("r.run_uuid", d), true);
 
-  Sql where;
-  where.Add(" WHERE r.experiment_id IN (");
+  Sql conds;
+  conds.Add("r.experiment_id IN (");
   for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
-    if (i) where.Add(", ");
-    where.Bind(search.experiment_ids[i]);
+    if (i) conds.Add(", ");
+    conds.Bind(search.experiment_ids[i]);
   }
-  where.Add(")");
-  BindView(where, "r.lifecycle_stage", search.view);
+  conds.Add(")");
+  BindView(conds, "r.lifecycle_stage", search.view);
   for (const Clause* c : CheapestFirst(search.filter.clauses)) {
-    where.Add(" AND ");
-    RETURN_IF_ERROR(RunClause(where, *c, search.dialect));
+    conds.Add(" AND ");
+    RETURN_IF_ERROR(RunClause(conds, *c, d, walk));
   }
 
-  Sql sql;
-  sql.Add("SELECT r.run_uuid FROM runs r");
-  sql.Append(std::move(terms.joins));
-  sql.Append(std::move(where));
-  sql.Add(" ORDER BY " + terms.order);
-  AddPaging(sql, search.limit, search.offset);
-  return SqlQuery{std::move(sql.text), std::move(sql.params)};
+  RunSearchSql out;
+  if (!walk) {
+    Sql sql;
+    sql.Add("SELECT r.run_uuid FROM runs r");
+    sql.Append(std::move(terms.joins));
+    sql.Add(" WHERE ");
+    sql.Append(std::move(conds));
+    sql.Add(" ORDER BY " + terms.order);
+    out.parts.push_back({std::move(sql.text), std::move(sql.params)});
+    return out;
+  }
+  // Walk plan: numbers in index order, then NaNs, then runs without the key.
+  // CROSS JOIN keeps o0 the outer loop on SQLite.
+  const OrderBy& first = search.order_by[0];
+  for (int nan = 0; nan < 2; ++nan) {
+    Sql sql;
+    sql.Add("SELECT r.run_uuid FROM latest_metrics o0 CROSS JOIN runs r");
+    sql.Append(Sql(terms.joins));
+    sql.Add(" WHERE o0.key = ");
+    sql.Bind(first.key);
+    sql.Add(nan ? " AND o0.is_nan = 1" : " AND o0.is_nan = 0");
+    sql.Add(" AND r.run_uuid = o0.run_uuid AND ");
+    sql.Append(Sql(conds));
+    sql.Add(" ORDER BY ");
+    if (!nan) sql.Add(std::string("o0.value") + (first.ascending ? " ASC, " : " DESC, "));
+    sql.Add(terms.order);
+    out.parts.push_back({std::move(sql.text), std::move(sql.params)});
+  }
+  Sql missing;
+  missing.Add("SELECT r.run_uuid FROM runs r");
+  missing.Append(std::move(terms.joins));
+  missing.Add(" WHERE ");
+  missing.Append(std::move(conds));
+  missing.Add(
+      " AND NOT EXISTS (SELECT 1 FROM latest_metrics o0 WHERE o0.run_uuid = r.run_uuid"
+      " AND o0.key = ");
+  missing.Bind(first.key);
+  missing.Add(") ORDER BY " + terms.order);
+  out.parts.push_back({std::move(missing.text), std::move(missing.params)});
+  return out;
 }
 
 Result<SqlQuery> BuildExperimentSearchSql(const ExperimentSearch& search) {

@@ -452,9 +452,8 @@ TEST_P(DatabaseTest, WriteThatSwallowsAStatementError) {
   EXPECT_TRUE(Insert("after", 1, nullptr, nullptr).ok());
 }
 
-// Replicas that start together on a new database. DISABLED: on PostgreSQL
-// Migrate() creates schema_migrations before taking its advisory lock, and
-// concurrent CREATE TABLE IF NOT EXISTS fails with a pg_type unique violation.
+// Replicas that start together on a new database: each migration (and the
+// version table) is created under an advisory lock on PostgreSQL.
 TEST_P(DatabaseTest, ReplicasMigratingTogether) {
   ScratchDatabase fresh;
   std::string error;
@@ -473,6 +472,29 @@ INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest,
                          [](const ::testing::TestParamInfo<Engine>& info) {
                            return std::string(EngineName(info.param));
                          });
+
+// Ferry's sqlite:///abs/path and SQLAlchemy's sqlite:////abs/path (what
+// MLflow users write) name the same file.
+TEST(SqliteOpenTest, BothAbsolutePathSpellingsOpenTheSameFile) {
+  fs::path dir = fs::temp_directory_path() / ("ferry-url-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string path = (dir / "x.db").string();
+  {
+    auto db = OpenDatabase("sqlite://" + path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Write([](SqlConnection& c) {
+                       return c.ExecuteScript("CREATE TABLE marker (x INTEGER)");
+                     }).ok());
+  }
+  auto db = OpenDatabase("sqlite:///" + path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  Status st = (*db)->Read([](SqlConnection& c) {
+    return QueryInt(c, "SELECT COUNT(*) FROM marker", {}).status();
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  fs::remove_all(dir);
+}
 
 TEST(PostgresOpenTest, UnreachableServerIsUnavailableAndHidesThePassword) {
   auto db =
