@@ -156,7 +156,12 @@ Result<std::unique_ptr<SqliteConnection>> Connect(const std::string& uri,
   std::string pragmas =
       "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
       "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
-  if (writer) pragmas = "PRAGMA journal_mode=WAL; " + pragmas;
+  // Checkpoint every 16,384 WAL pages (64 MiB) instead of SQLite's 1,000: a
+  // page rewritten by many commits is copied back once. Measured on
+  // bench/tracking (a): ~+30 % metrics/s (RESULTS.md).
+  if (writer) {
+    pragmas = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=16384; " + pragmas;
+  }
   RETURN_IF_ERROR(conn->ExecuteScript(pragmas));
   return conn;
 }
