@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev
+  libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev
   postgresql postgresql-client

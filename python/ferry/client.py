@@ -19,6 +19,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 import requests
 
+from ferry.registry import RegistryMixin
+
 
 class FerryError(Exception):
     """An error answered by the server: `code` is Ferry's error code
@@ -49,7 +51,7 @@ def _parse_value(value: Any) -> float:
     return float(value) if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
 
 
-class Client:
+class Client(RegistryMixin):
     """A connection to one Ferry server. Thread-safe for independent calls."""
 
     def __init__(self, url: Optional[str] = None, timeout: float = 60.0) -> None:

@@ -21,9 +21,11 @@ Status WrongType(std::string_view field, std::string_view expected,
 }
 
 Result<Json> RequestInput(const HttpRequest& request) {
-  bool has_body = request.method == Method::kPost ||
-                  request.method == Method::kPut ||
-                  request.method == Method::kPatch;
+  // The MLflow client sends DELETE with a JSON body; a DELETE without one
+  // reads the query.
+  bool has_body = request.method == Method::kPost || request.method == Method::kPut ||
+                  request.method == Method::kPatch ||
+                  (request.method == Method::kDelete && !request.body.empty());
   if (!has_body || (request.body.empty() && !request.query.empty())) {
     Json obj = Json::object();
     for (const auto& [key, value] : request.query) {

@@ -16,9 +16,9 @@ namespace ferry::api {
 
 using Json = nlohmann::json;
 
-// POST/PUT/PATCH: the JSON body, which must be an object (an empty body is
-// {}). GET/DELETE: the query parameters as an object (repeated keys become
-// arrays). Malformed JSON is kInvalidArgument with the byte position.
+// POST/PUT/PATCH and DELETE with a body: the JSON body, which must be an
+// object (an empty body is {}). GET and DELETE without a body: the query
+// parameters as an object (repeated keys become arrays). Malformed JSON is kInvalidArgument with the byte position.
 Result<Json> RequestInput(const HttpRequest& request);
 
 Result<std::string> GetString(const Json& obj, std::string_view field);  // required

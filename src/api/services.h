@@ -3,12 +3,14 @@
 
 #include "artifacts/artifact_store.h"
 #include "core/clock.h"
+#include "registry/registry_service.h"
 #include "tracking/tracking_service.h"
 
 namespace ferry::api {
 
 struct Services {
   tracking::TrackingService& tracking;
+  registry::RegistryService& registry;
   artifacts::ArtifactStore& artifacts;
   const Clock& clock;
 };
@@ -22,6 +24,10 @@ void AddMlflowRoutes(Router& router, Services& services);
 void AddArtifactRoutes(Router& router, Services& services);
 // Ferry's own API under /api/v1.
 void AddV1Routes(Router& router, Services& services);
+// MLflow REST API 2.0, model registry (registered-models/*, model-versions/*).
+void AddMlflowRegistryRoutes(Router& router, Services& services);
+// Ferry's registry API under /api/v1/models (lineage, audit, gates).
+void AddV1RegistryRoutes(Router& router, Services& services);
 // /healthz, /readyz, /metrics.
 void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);
 

@@ -6,56 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http_types.h"
+#include "cli/api_client.h"
 #include "cli/commands.h"
-#include "cli/http_client.h"
 
 namespace ferry::cli {
 namespace {
-
-using Json = nlohmann::json;
-
-struct ClientFlags {
-  std::string url = "http://127.0.0.1:5000";
-  bool json = false;
-};
-
-std::string Encode(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-// Calls the API; prints the server's error and returns nullopt on failure.
-std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
-                         const std::string& target, const Json& body = nullptr) {
-  auto reply = HttpCall(flags.url, method, target, body.is_null() ? "" : body.dump());
-  if (!reply.ok()) {
-    std::cerr << "error: " << reply.status().message() << "\n";
-    return std::nullopt;
-  }
-  Json parsed = Json::parse(reply->body, nullptr, false);
-  if (reply->status != 200) {
-    std::string message = reply->body;
-    if (parsed.is_object() && parsed.contains("error")) {
-      message = parsed["error"].value("message", reply->body);
-    }
-    std::cerr << "error (" << reply->status << "): " << message << "\n";
-    return std::nullopt;
-  }
-  if (parsed.is_discarded()) {
-    std::cerr << "error: the server answered with invalid JSON\n";
-    return std::nullopt;
-  }
-  return parsed;
-}
 
 std::string Metric(const Json& run, const std::string& key) {
   for (const auto& m : run["data"].value("metrics", Json::array())) {
@@ -147,11 +102,15 @@ void AddRuns(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc) {
 void AddClientCommands(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ClientFlags>();
   if (const char* env = std::getenv("FERRY_URL")) flags->url = env;
+  if (const char* env = std::getenv("USER")) flags->user = env;
   app.add_option("--url", flags->url, "Server URL for client commands (env FERRY_URL)")
       ->capture_default_str();
   app.add_flag("--json", flags->json, "Print raw JSON");
+  app.add_option("--user", flags->user, "Who is acting, recorded in the registry's audit trail "
+                 "(default $USER)");
   AddExperiments(app, flags, exit_code);
   AddRuns(app, flags, exit_code);
+  AddModelCommands(app, flags, exit_code);
 }
 
 }  // namespace ferry::cli

@@ -10,7 +10,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 Result<HttpReply> HttpCall(const std::string& url, const std::string& method,
-                           const std::string& target, const std::string& body) {
+                           const std::string& target, const std::string& body,
+                           const std::string& user) {
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) {
     return InvalidArgument("server URL must start with http:// (got '" + url + "')");
@@ -31,6 +32,7 @@ Result<HttpReply> HttpCall(const std::string& url, const std::string& method,
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, hostport);
     req.set(http::field::content_type, "application/json");
+    if (!user.empty()) req.set("X-Ferry-User", user);
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);

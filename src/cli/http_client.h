@@ -13,8 +13,10 @@ struct HttpReply {
 };
 
 // `url` is the server base ("http://127.0.0.1:5000"); `target` the path and
-// query. Connection failures are kUnavailable naming the URL.
+// query; `user`, when set, is sent as X-Ferry-User (the actor the registry
+// records). Connection failures are kUnavailable naming the URL.
 Result<HttpReply> HttpCall(const std::string& url, const std::string& method,
-                           const std::string& target, const std::string& body);
+                           const std::string& target, const std::string& body,
+                           const std::string& user = "");
 
 }  // namespace ferry::cli

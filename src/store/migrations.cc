@@ -102,6 +102,91 @@ DROP INDEX latest_metrics_by_key;
 CREATE INDEX latest_metrics_by_key ON latest_metrics(key, is_nan, value);
 )sql";
 
+// Version 3: the model registry. Models and versions have integer keys so
+// a rename is one UPDATE; last_version numbers versions without ever reusing
+// a deleted one's number (as MLflow); events keep the model's id and its name at the
+// time, and outlive the model. Events are append-only (triggers below).
+constexpr const char* kRegistry = R"sql(
+CREATE TABLE registered_models (
+  model_id {{ID_PK}},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  creation_time BIGINT NOT NULL,
+  last_updated_time BIGINT NOT NULL,
+  last_version BIGINT NOT NULL DEFAULT 0,
+  gate_policy TEXT
+);
+CREATE TABLE registered_model_tags (
+  model_id BIGINT NOT NULL REFERENCES registered_models(model_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE INDEX registered_model_tags_by_key ON registered_model_tags(key, value);
+CREATE TABLE model_versions (
+  version_id {{ID_PK}},
+  model_id BIGINT NOT NULL REFERENCES registered_models(model_id) ON DELETE CASCADE,
+  version BIGINT NOT NULL,
+  creation_time BIGINT NOT NULL,
+  last_updated_time BIGINT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  user_id TEXT NOT NULL DEFAULT '',
+  current_stage TEXT NOT NULL DEFAULT 'None',
+  source TEXT NOT NULL,
+  run_id TEXT NOT NULL DEFAULT '',
+  run_link TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  storage_location TEXT NOT NULL DEFAULT '',
+  logged_model_id TEXT NOT NULL DEFAULT '',
+  UNIQUE (model_id, version)
+);
+CREATE INDEX model_versions_by_run ON model_versions(run_id);
+CREATE TABLE model_version_tags (
+  version_id BIGINT NOT NULL REFERENCES model_versions(version_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (version_id, key)
+);
+CREATE INDEX model_version_tags_by_key ON model_version_tags(key, value);
+CREATE TABLE model_aliases (
+  model_id BIGINT NOT NULL REFERENCES registered_models(model_id) ON DELETE CASCADE,
+  alias TEXT NOT NULL,
+  version_id BIGINT NOT NULL REFERENCES model_versions(version_id),
+  PRIMARY KEY (model_id, alias)
+);
+CREATE INDEX model_aliases_by_version ON model_aliases(version_id);
+CREATE TABLE registry_events (
+  event_id {{ID_PK}},
+  time BIGINT NOT NULL,
+  model_id BIGINT NOT NULL,
+  model_name TEXT NOT NULL,
+  version BIGINT,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  before_state TEXT,
+  after_state TEXT
+);
+CREATE INDEX registry_events_by_model ON registry_events(model_id, event_id);
+)sql";
+
+constexpr const char* kRegistrySqlite = R"sql(
+CREATE TRIGGER registry_events_no_update BEFORE UPDATE ON registry_events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END;
+CREATE TRIGGER registry_events_no_delete BEFORE DELETE ON registry_events
+BEGIN SELECT RAISE(ABORT, 'registry events are append-only'); END;
+)sql";
+
+constexpr const char* kRegistryPostgres = R"sql(
+CREATE FUNCTION ferry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME; END $$;
+CREATE TRIGGER registry_events_append_only BEFORE UPDATE OR DELETE ON registry_events
+FOR EACH ROW EXECUTE FUNCTION ferry_append_only();
+CREATE TRIGGER registry_events_no_truncate BEFORE TRUNCATE ON registry_events
+FOR EACH STATEMENT EXECUTE FUNCTION ferry_append_only();
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -129,6 +214,7 @@ const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kAll = {
       {1, "tracking", kTracking},
       {2, "metric order index", kMetricOrderIndex},
+      {3, "registry", kRegistry, kRegistrySqlite, kRegistryPostgres},
   };
   return kAll;
 }
@@ -169,6 +255,8 @@ Status Migrate(Database& db) {
                    {int64_t{m.version}}));
       if (seen > 0) return Status::Ok();
       RETURN_IF_ERROR(conn.ExecuteScript(ForDialect(m.sql, db.dialect())));
+      const char* own = db.dialect() == Dialect::kSqlite ? m.sqlite_sql : m.postgres_sql;
+      if (own) RETURN_IF_ERROR(conn.ExecuteScript(own));
       return conn
           .Execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                    {int64_t{m.version}, std::string(m.name)})

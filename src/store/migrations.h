@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order at start-up inside write
 // transactions. The text is shared by both engines; `{{ID_PK}}` and
-// `{{WITHOUT_ROWID}}` are the only dialect tokens. Never edit a released
+// `{{WITHOUT_ROWID}}` are the only dialect tokens;
+// what cannot be shared goes in a migration's per-engine script. Never edit a released
 // migration: add a new one.
 #pragma once
 
@@ -11,7 +12,10 @@ namespace ferry::store {
 struct Migration {
   int version;
   const char* name;
-  const char* sql;
+  const char* sql;  // both engines
+  // Run after `sql` on one engine only (triggers, whose syntax differs).
+  const char* sqlite_sql = nullptr;
+  const char* postgres_sql = nullptr;
 };
 
 const std::vector<Migration>& AllMigrations();

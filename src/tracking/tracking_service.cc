@@ -3,31 +3,13 @@
 #include <charconv>
 
 #include "core/ids.h"
+#include "core/paging.h"
 
 namespace ferry::tracking {
 namespace {
 
-Result<int64_t> ParseOffset(const std::string& token) {
-  if (token.empty()) return int64_t{0};
-  int64_t offset = -1;
-  auto [end, ec] =
-      std::from_chars(token.data(), token.data() + token.size(), offset);
-  if (ec != std::errc() || end != token.data() + token.size() || offset < 0) {
-    return InvalidArgument("Invalid page token '" + token.substr(0, 64) +
-                           "': page_token must be a token returned by an "
-                           "earlier page");
-  }
-  return offset;
-}
-
 Status ValidateMaxResults(int64_t max_results) {
-  if (max_results < 1 || max_results > kMaxSearchResults) {
-    return InvalidArgument("Invalid value " + std::to_string(max_results) +
-                           " for parameter 'max_results' supplied. It must be "
-                           "between 1 and " +
-                           std::to_string(kMaxSearchResults));
-  }
-  return Status::Ok();
+  return CheckMaxResults(max_results, kMaxSearchResults);
 }
 
 Status CheckActive(const RunInfo& info) {
@@ -61,10 +43,6 @@ std::string RandomRunName() {
   auto nibble = [&](int i) { return std::stoi(id.substr(i, 1), nullptr, 16); };
   return std::string(kAdjectives[nibble(0)]) + "-" + kNouns[nibble(1)] + "-" +
          std::to_string(std::stoi(id.substr(2, 3), nullptr, 16) % 1000);
-}
-
-std::string NextToken(int64_t offset, size_t page, bool more) {
-  return more ? std::to_string(offset + static_cast<int64_t>(page)) : "";
 }
 
 // Keys made only of [A-Za-z0-9_-] are always valid: checked without
@@ -200,14 +178,14 @@ Result<SearchExperimentsResult> TrackingService::SearchExperiments(
     search.order_by.push_back(std::move(parsed));
   }
   search.view = request.view;
-  ASSIGN_OR_RETURN(search.offset, ParseOffset(request.page_token));
+  ASSIGN_OR_RETURN(search.offset, ParsePageToken(request.page_token));
   search.limit = request.max_results + 1;
   search.dialect = store_.dialect();
   ASSIGN_OR_RETURN(std::vector<Experiment> found, store_.SearchExperiments(search));
   bool more = static_cast<int64_t>(found.size()) > request.max_results;
   if (more) found.resize(request.max_results);
   SearchExperimentsResult result;
-  result.next_page_token = NextToken(search.offset, found.size(), more);
+  result.next_page_token = NextPageToken(search.offset, found.size(), more);
   result.experiments = std::move(found);
   return result;
 }
@@ -342,7 +320,7 @@ Result<SearchRunsResult> TrackingService::SearchRuns(
     search.order_by.push_back(std::move(parsed));
   }
   search.view = request.view;
-  ASSIGN_OR_RETURN(search.offset, ParseOffset(request.page_token));
+  ASSIGN_OR_RETURN(search.offset, ParsePageToken(request.page_token));
   search.limit = request.max_results + 1;
   search.dialect = store_.dialect();
   SearchRunsResult result;
@@ -350,7 +328,7 @@ Result<SearchRunsResult> TrackingService::SearchRuns(
   ASSIGN_OR_RETURN(std::vector<Run> runs, store_.SearchRuns(search));
   bool more = static_cast<int64_t>(runs.size()) > request.max_results;
   if (more) runs.resize(request.max_results);
-  result.next_page_token = NextToken(search.offset, runs.size(), more);
+  result.next_page_token = NextPageToken(search.offset, runs.size(), more);
   result.runs = std::move(runs);
   return result;
 }
@@ -417,7 +395,7 @@ Result<MetricHistoryResult> TrackingService::GetMetricHistory(
     return InvalidArgument("Missing value for required parameter 'metric_key'");
   }
   ASSIGN_OR_RETURN(RunInfo info, store_.GetRunInfo(run_id));
-  ASSIGN_OR_RETURN(int64_t offset, ParseOffset(page_token));
+  ASSIGN_OR_RETURN(int64_t offset, ParsePageToken(page_token));
   if (max_results <= 0) max_results = 25000000;
   ASSIGN_OR_RETURN(std::vector<Metric> metrics,
                    store_.GetMetricHistory(info.run_id, key, max_results + 1,
@@ -425,7 +403,7 @@ Result<MetricHistoryResult> TrackingService::GetMetricHistory(
   bool more = static_cast<int64_t>(metrics.size()) > max_results;
   if (more) metrics.resize(max_results);
   MetricHistoryResult result;
-  result.next_page_token = NextToken(offset, metrics.size(), more);
+  result.next_page_token = NextPageToken(offset, metrics.size(), more);
   result.metrics = std::move(metrics);
   return result;
 }

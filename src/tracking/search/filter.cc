@@ -455,14 +455,50 @@ std::optional<Attribute> ExperimentAttribute(std::string_view key) {
 constexpr const char* kExperimentAttributeList =
     "name, experiment_id, creation_time, last_update_time";
 
-// What the grammar allows for runs or for experiments.
+// MLflow's registry search keys ("timestamp" is last_updated_timestamp).
+std::optional<Attribute> RegistryTimeAttribute(const std::string& k) {
+  if (k == "creation_timestamp") return Attribute{"creation_timestamp", true};
+  if (k == "last_updated_timestamp" || k == "timestamp") {
+    return Attribute{"last_updated_timestamp", true};
+  }
+  return std::nullopt;
+}
+
+std::optional<Attribute> RegisteredModelAttribute(std::string_view key) {
+  std::string k = Lower(key);
+  if (k == "name") return Attribute{"name", false};
+  return RegistryTimeAttribute(k);
+}
+constexpr const char* kRegisteredModelAttributeList =
+    "name, creation_timestamp, last_updated_timestamp";
+
+std::optional<Attribute> ModelVersionAttribute(std::string_view key) {
+  std::string k = Lower(key);
+  if (k == "name") return Attribute{"name", false};
+  if (k == "version_number" || k == "version") return Attribute{"version_number", true};
+  if (k == "run_id") return Attribute{"run_id", false};
+  if (k == "source_path" || k == "source") return Attribute{"source_path", false};
+  return RegistryTimeAttribute(k);
+}
+constexpr const char* kModelVersionAttributeList =
+    "name, version_number, run_id, source_path, creation_timestamp, "
+    "last_updated_timestamp";
+
+// What the grammar allows for one kind of entity. Only runs have metrics,
+// params and datasets; the others are searched by attributes and tags.
 struct Target {
   std::optional<Attribute> (*attribute)(std::string_view);
   const char* attribute_list;
-  bool experiments;
+  bool experiments;  // attributes and tags only
+  const char* noun;
 };
-constexpr Target kRuns{RunAttribute, kRunAttributeList, false};
-constexpr Target kExperiments{ExperimentAttribute, kExperimentAttributeList, true};
+constexpr Target kRuns{RunAttribute, kRunAttributeList, false, "runs"};
+constexpr Target kExperiments{ExperimentAttribute, kExperimentAttributeList, true,
+                              "experiments"};
+constexpr Target kRegisteredModels{RegisteredModelAttribute, kRegisteredModelAttributeList,
+                                   true, "registered models"};
+constexpr Target kModelVersions{ModelVersionAttribute, kModelVersionAttributeList, true,
+                                "model versions"};
 
 // Where each part of a clause starts, for messages.
 struct ClausePos {
@@ -541,7 +577,8 @@ Status CheckClause(const Scanner& s, Clause& c, const ClausePos& at,
       return CheckOpAndValue(s, c, at, "attribute " + c.key, attr->numeric, false);
     }
   }
-  return s.ErrorAt(at.key, "experiments can be filtered by attributes and tags only");
+  return s.ErrorAt(at.key, std::string(target.noun) +
+                               " can be filtered by attributes and tags only");
 }
 
 Result<Filter> ParseFilter(std::string_view text, const Target& target) {
@@ -606,9 +643,10 @@ Result<OrderBy> ParseOrder(std::string_view text, const Target& target) {
   }
   return s.ErrorAt(
       id.pos, "cannot order by " + Echo(id.source) +
-                  (target.experiments ? ": order experiments by an attribute or a tag"
-                                      : ": order runs by an attribute, a metric, "
-                                        "a param or a tag"));
+                  (target.experiments
+                       ? ": order " + std::string(target.noun) + " by an attribute or a tag"
+                       : std::string(": order runs by an attribute, a metric, a param "
+                                     "or a tag")));
 }
 
 }  // namespace
@@ -620,6 +658,18 @@ Result<Filter> ParseExperimentFilter(std::string_view text) {
 }
 Result<OrderBy> ParseExperimentOrderBy(std::string_view text) {
   return ParseOrder(text, kExperiments);
+}
+Result<Filter> ParseRegisteredModelFilter(std::string_view text) {
+  return ParseFilter(text, kRegisteredModels);
+}
+Result<OrderBy> ParseRegisteredModelOrderBy(std::string_view text) {
+  return ParseOrder(text, kRegisteredModels);
+}
+Result<Filter> ParseModelVersionFilter(std::string_view text) {
+  return ParseFilter(text, kModelVersions);
+}
+Result<OrderBy> ParseModelVersionOrderBy(std::string_view text) {
+  return ParseOrder(text, kModelVersions);
 }
 
 }  // namespace ferry::tracking

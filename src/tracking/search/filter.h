@@ -45,6 +45,7 @@
 // Thread-safe (pure functions).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -89,6 +90,16 @@ Result<OrderBy> ParseRunOrderBy(std::string_view text);
 // experiment_id); tags.<key>.
 Result<Filter> ParseExperimentFilter(std::string_view text);
 Result<OrderBy> ParseExperimentOrderBy(std::string_view text);
+
+// Registered models: attributes name, creation_timestamp,
+// last_updated_timestamp (alias timestamp); tags.<key>.
+Result<Filter> ParseRegisteredModelFilter(std::string_view text);
+Result<OrderBy> ParseRegisteredModelOrderBy(std::string_view text);
+// Model versions: attributes name, version_number (alias version), run_id,
+// source_path (alias source), creation_timestamp, last_updated_timestamp;
+// tags.<key>.
+Result<Filter> ParseModelVersionFilter(std::string_view text);
+Result<OrderBy> ParseModelVersionOrderBy(std::string_view text);
 
 struct SqlQuery {
   std::string sql;
@@ -141,14 +152,51 @@ inline constexpr int64_t kOrderIndexMinRuns = 5000;
 Result<std::vector<std::string>> SearchRunIds(store::SqlConnection& conn,
                                               const RunSearch& search);
 
-struct ExperimentSearch {
+// A search over an entity that has attributes and tags only (experiments,
+// registered models, model versions).
+struct EntitySearch {
   Filter filter;
   std::vector<OrderBy> order_by;
-  ViewType view = ViewType::kActiveOnly;
+  ViewType view = ViewType::kActiveOnly;  // when the entity has a lifecycle
   int64_t limit = 1000;
   int64_t offset = 0;
   store::Dialect dialect = store::Dialect::kSqlite;
 };
+using ExperimentSearch = EntitySearch;
+
+// A whitelisted attribute: its canonical key (as the parser produces it)
+// and the SQL it compiles to; order_sql, when set, is used for ordering as
+// given (text columns otherwise order by code point).
+struct SearchColumn {
+  std::string_view key;
+  const char* sql;
+  bool numeric;
+  const char* order_sql = nullptr;
+};
+
+// How an entity is searched: the SELECT of its id, its tag table, its
+// attribute columns and its orders. Every text here is fixed by the caller.
+struct EntitySearchSpec {
+  const char* select;     // "SELECT e.experiment_id FROM experiments e"
+  const char* owner;      // the column tag rows hang off: "e.experiment_id"
+  const char* tag_table;  // "experiment_tags"
+  const char* tag_owner;  // its owner column: "experiment_id"
+  std::span<const SearchColumn> columns;
+  const char* lifecycle_column;  // nullptr: the view type is ignored
+  const char* default_order;     // when order_by is empty
+  const char* tie_breaker;       // appended after order_by keys...
+  std::string_view unique_key;   // ...unless they include this attribute
+  const char* noun;              // for messages: "experiments"
+  // tags.k != 'v' (and NOT IN) also match entities without the tag. The
+  // mlflow client appends `tags.mlflow.prompt.is_prompt != 'true'` to every
+  // registry search and expects untagged models back.
+  bool tag_ne_matches_missing = false;
+};
+
+// Compiles a search of `spec`'s entity: one SELECT of its id with LIMIT and
+// OFFSET bound. kInvalidArgument as BuildRunSearchSql.
+Result<SqlQuery> BuildEntitySearchSql(const EntitySearchSpec& spec,
+                                      const EntitySearch& search);
 
 // SELECT e.experiment_id FROM experiments e ... default order
 // creation_time DESC, experiment_id ASC; with order_by, its keys then

@@ -16,6 +16,7 @@
 // index entries (run_search.cc runs them and picks the plan).
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,12 +46,9 @@ struct Sql {
   }
 };
 
-// A whitelisted column: the only way an attribute key reaches SQL text.
-struct Column {
-  std::string_view key;
-  const char* sql;
-  bool numeric;
-};
+// A whitelisted column (SearchColumn, filter.h) is the only way an attribute
+// key reaches SQL text.
+using Column = SearchColumn;
 
 constexpr Column kRunColumns[] = {
     {"run_id", "r.run_uuid", false},
@@ -62,15 +60,8 @@ constexpr Column kRunColumns[] = {
     {"start_time", "r.start_time", true},
     {"end_time", "r.end_time", true},
 };
-constexpr Column kExperimentColumns[] = {
-    {"name", "e.name", false},
-    {"experiment_id", "CAST(e.experiment_id AS TEXT)", false},
-    {"creation_time", "e.creation_time", true},
-    {"last_update_time", "e.last_update_time", true},
-};
 
-template <size_t N>
-Result<Column> FindColumn(const Column (&columns)[N], const std::string& key) {
+Result<Column> FindColumn(std::span<const Column> columns, const std::string& key) {
   for (const Column& c : columns) {
     if (c.key == key) return c;
   }
@@ -412,23 +403,25 @@ Status RunOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
   return InvalidArgument("runs cannot be ordered by datasets");
 }
 
-Status ExperimentOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
+// An order key of an entity searched by attributes and tags.
+Status EntityOrderKey(OrderTerms& t, const EntitySearchSpec& spec, const OrderBy& o,
+                      size_t n, Dialect d) {
   if (o.entity == Entity::kTag) {
-    std::string a =
-        JoinKey(t.joins, "experiment_tags", "experiment_id", "e.experiment_id", o, n);
+    std::string a = JoinKey(t.joins, spec.tag_table, spec.tag_owner, spec.owner, o, n);
     t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END",
           TextOrder(a + ".value", d), o.ascending);
     return Status::Ok();
   }
   if (o.entity != Entity::kAttribute) {
-    return InvalidArgument("experiments can be ordered by attributes and tags only");
+    return InvalidArgument(std::string(spec.noun) +
+                           " can be ordered by attributes and tags only");
   }
-  if (o.key == "experiment_id") {  // the integer, not its text form
-    t.Key("", "e.experiment_id", o.ascending);
-    return Status::Ok();
-  }
-  ASSIGN_OR_RETURN(Column col, FindColumn(kExperimentColumns, o.key));
-  t.Key("", col.numeric ? std::string(col.sql) : TextOrder(col.sql, d), o.ascending);
+  ASSIGN_OR_RETURN(Column col, FindColumn(spec.columns, o.key));
+  // order_sql is used as given (experiment_id orders as the integer).
+  std::string sql = col.order_sql ? std::string(col.order_sql)
+                    : col.numeric ? std::string(col.sql)
+                                  : TextOrder(col.sql, d);
+  t.Key("", sql, o.ascending);
   return Status::Ok();
 }
 
@@ -518,48 +511,89 @@ Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search) {
   return out;
 }
 
-Result<SqlQuery> BuildExperimentSearchSql(const ExperimentSearch& search) {
+Result<SqlQuery> BuildEntitySearchSql(const EntitySearchSpec& spec,
+                                      const EntitySearch& search) {
   RETURN_IF_ERROR(CheckPaging(search.limit, search.offset));
   OrderTerms terms;
-  bool by_id = false;
+  bool total = false;
   for (size_t i = 0; i < search.order_by.size(); ++i) {
     const OrderBy& o = search.order_by[i];
     RETURN_IF_ERROR(CheckDuplicate(search.order_by, i));
-    RETURN_IF_ERROR(ExperimentOrderKey(terms, o, i, search.dialect));
-    by_id |= o.entity == Entity::kAttribute && o.key == "experiment_id";
+    RETURN_IF_ERROR(EntityOrderKey(terms, spec, o, i, search.dialect));
+    total |= o.entity == Entity::kAttribute && o.key == spec.unique_key;
   }
   if (search.order_by.empty()) {
-    terms.Key("", "e.creation_time", false);
-    terms.Key("", "e.experiment_id", true);
-  } else if (!by_id) {
-    terms.Key("", "e.experiment_id", false);  // MLflow's tie-breaker
+    terms.order = spec.default_order;
+  } else if (!total) {
+    terms.order += std::string(", ") + spec.tie_breaker;
   }
 
   Sql where;
   where.Add(" WHERE 1 = 1");
-  BindView(where, "e.lifecycle_stage", search.view);
+  if (spec.lifecycle_column) BindView(where, spec.lifecycle_column, search.view);
   for (const Clause& c : search.filter.clauses) {
     where.Add(" AND ");
     if (c.entity == Entity::kTag) {
-      RETURN_IF_ERROR(KeyValueClause(where, "experiment_tags", "experiment_id",
-                                     "e.experiment_id", c, search.dialect));
+      if (spec.tag_ne_matches_missing &&
+          (c.op == Comparator::kNe || c.op == Comparator::kNotIn)) {
+        Clause positive = c;  // != v / NOT IN (...) as NOT (= v / IN (...))
+        positive.op = c.op == Comparator::kNe ? Comparator::kEq : Comparator::kIn;
+        where.Add("NOT ");
+        RETURN_IF_ERROR(KeyValueClause(where, spec.tag_table, spec.tag_owner, spec.owner,
+                                       positive, search.dialect));
+        continue;
+      }
+      RETURN_IF_ERROR(KeyValueClause(where, spec.tag_table, spec.tag_owner, spec.owner, c,
+                                     search.dialect));
       continue;
     }
     if (c.entity != Entity::kAttribute) {
-      return InvalidArgument("experiments can be filtered by attributes and tags only");
+      return InvalidArgument(std::string(spec.noun) +
+                             " can be filtered by attributes and tags only");
     }
-    ASSIGN_OR_RETURN(Column col, FindColumn(kExperimentColumns, c.key));
+    ASSIGN_OR_RETURN(Column col, FindColumn(spec.columns, c.key));
     RETURN_IF_ERROR(col.numeric ? NumberPredicate(where, col.sql, c)
                                 : StringPredicate(where, col.sql, c, search.dialect));
   }
 
   Sql sql;
-  sql.Add("SELECT e.experiment_id FROM experiments e");
+  sql.Add(spec.select);
   sql.Append(std::move(terms.joins));
   sql.Append(std::move(where));
   sql.Add(" ORDER BY " + terms.order);
   AddPaging(sql, search.limit, search.offset);
   return SqlQuery{std::move(sql.text), std::move(sql.params)};
+}
+
+namespace {
+
+constexpr Column kExperimentColumns[] = {
+    {"name", "e.name", false},
+    {"experiment_id", "CAST(e.experiment_id AS TEXT)", false, "e.experiment_id"},
+    {"creation_time", "e.creation_time", true},
+    {"last_update_time", "e.last_update_time", true},
+};
+
+// MLflow's orders: creation_time DESC, experiment_id ASC by default; after
+// order_by keys, experiment_id DESC.
+constexpr EntitySearchSpec kExperimentSpec{
+    "SELECT e.experiment_id FROM experiments e",
+    "e.experiment_id",
+    "experiment_tags",
+    "experiment_id",
+    kExperimentColumns,
+    "e.lifecycle_stage",
+    "e.creation_time DESC, e.experiment_id ASC",
+    "e.experiment_id DESC",
+    "experiment_id",
+    "experiments",
+    false,
+};
+
+}  // namespace
+
+Result<SqlQuery> BuildExperimentSearchSql(const ExperimentSearch& search) {
+  return BuildEntitySearchSql(kExperimentSpec, search);
 }
 
 }  // namespace ferry::tracking

@@ -1,0 +1,62 @@
+"""The SDK's registry calls against a real server: versions from runs,
+aliases, lineage, audit events, a gate that refuses a worse challenger, an
+approval override, and errors carrying the server's code."""
+
+import uuid
+
+import pytest
+
+from ferry import Client, FerryError
+
+
+@pytest.fixture
+def client(ferry_url):
+    return Client(ferry_url)
+
+
+def trained(client, exp, auc):
+    with client.start_run(exp) as run:
+        run.log_params({"depth": 6})
+        run.log_metric("auc", auc)
+        run.set_tag("mlflow.source.git.commit", "feedbeef")
+    return run.run_id
+
+
+def test_gated_promotion_lineage_and_audit(client):
+    exp = client.create_experiment(f"sdk-{uuid.uuid4().hex}")
+    name = f"fraud-{uuid.uuid4().hex[:8]}"
+    client.create_model(name, description="fraud detector")
+    runs = [trained(client, exp, auc) for auc in (0.81, 0.80, 0.88)]
+    versions = [client.register_version(name, f"runs:/{r}/model") for r in runs]
+    assert [v["version"] for v in versions] == ["1", "2", "3"]
+
+    client.set_gate(name, "compare:\n  - metric: auc\n    direction: higher\n")
+    assert client.promote(name, 1)["promoted"] is True
+    refused = client.promote(name, 2)
+    assert refused["promoted"] is False
+    assert refused["decision"]["rows"][0]["challenger"] == pytest.approx(0.80)
+    assert client.get_alias(name, "champion")["version"] == "1"
+    assert client.promote(name, 3)["promoted"] is True
+
+    with pytest.raises(FerryError) as err:
+        client.promote(name, 2, approve=True)  # an approval needs a reason
+    assert err.value.status == 400
+    forced = client.promote(name, 2, approve=True, reason="rollback drill")
+    assert forced["promoted"] is True
+
+    lineage = client.lineage(f"{name}@champion")
+    assert lineage["model_version"]["version"] == "2"
+    assert lineage["run"]["info"]["run_id"] == runs[1]
+    assert lineage["code_version"] == "feedbeef"
+
+    events = client.events(name)
+    reasons = [e["reason"] for e in events if e["action"] == "set_alias"]
+    assert reasons[-1] == "rollback drill"
+
+    with pytest.raises(FerryError) as err:
+        client.delete_version(name, 2)  # the champion alias points at it
+    assert err.value.status in (400, 409)
+    client.delete_version(name, 2, force=True)
+    with pytest.raises(FerryError) as err:
+        client.get_alias(name, "champion")
+    assert err.value.code == "NOT_FOUND"

@@ -1,0 +1,181 @@
+// Ferry's own registry API under /api/v1/models: resource paths over the
+// same RegistryService and entity shapes as the MLflow routes, plus what
+// MLflow has no endpoint for: lineage, the audit trail, gate policies,
+// gate evaluation and gated promotion. Errors in Ferry's format.
+#include "api/handler.h"
+#include "api/mlflow/mlflow_json.h"
+#include "api/registry/registry_json.h"
+#include "api/services.h"
+
+namespace ferry::api {
+namespace {
+
+using registry::Actor;
+
+constexpr ErrorStyle kStyle = ErrorStyle::kFerry;
+constexpr int64_t kDefaultMax = 100;
+
+// A route body: services, input, path parameters, actor.
+using RouteFn = Result<Json> (*)(Services&, const Json&, HttpRequest&, const Actor&);
+
+Handler Handle(Services& s, RouteFn fn) {
+  return JsonHandler(kStyle, [&s, fn](const Json& in, HttpRequest& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(Actor actor, ActorOf(in, r));
+    return fn(s, in, r, actor);
+  });
+}
+
+Result<Json> CreateModel(Services& s, const Json& in, HttpRequest&, const Actor& actor) {
+  ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
+  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
+  ASSIGN_OR_RETURN(auto tags, TagsFromJson(in, "tags"));
+  ASSIGN_OR_RETURN(auto m, s.registry.CreateModel(name, description.value_or(""), tags, actor));
+  return Json{{"model", RegisteredModelToJson(m)}};
+}
+
+Result<Json> ListModels(Services& s, const Json& in, HttpRequest&, const Actor&) {
+  ASSIGN_OR_RETURN(auto req, RegistrySearchFromJson(in, kDefaultMax));
+  ASSIGN_OR_RETURN(auto page, s.registry.SearchModels(req));
+  Json list = Json::array();
+  for (const auto& m : page.items) list.push_back(RegisteredModelToJson(m));
+  return Json{{"models", list}, {"next_page_token", page.next_page_token}};
+}
+
+Result<Json> GetModel(Services& s, const Json&, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto m, s.registry.GetModel(r.path_params["name"]));
+  Json out = {{"model", RegisteredModelToJson(m)}};
+  out["model"]["gate_policy"] =
+      m.gate_policy ? Json::parse(*m.gate_policy, nullptr, false) : Json(nullptr);
+  return out;
+}
+
+Result<Json> DeleteModel(Services& s, const Json&, HttpRequest& r, const Actor& actor) {
+  return EmptyOr(s.registry.DeleteModel(r.path_params["name"], actor));
+}
+
+Result<Json> CreateVersion(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  registry::CreateVersionRequest req;
+  req.name = r.path_params["name"];
+  ASSIGN_OR_RETURN(req.source, GetString(in, "source"));
+  ASSIGN_OR_RETURN(auto run_id, GetOptString(in, "run_id"));
+  req.run_id = run_id.value_or("");
+  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
+  req.description = description.value_or("");
+  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
+  ASSIGN_OR_RETURN(auto v, s.registry.CreateVersion(req, actor));
+  return Json{{"model_version", ModelVersionToJson(v)}};
+}
+
+Result<Json> ListVersions(Services& s, const Json& in, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto req, RegistrySearchFromJson(in, kDefaultMax));
+  // Quoted as a filter string literal: '' escapes a quote.
+  std::string name;
+  for (char c : r.path_params["name"]) name += c == '\'' ? std::string("''") : std::string(1, c);
+  req.filter = "name = '" + name + "'" + (req.filter.empty() ? "" : " AND " + req.filter);
+  if (req.order_by.empty()) req.order_by = {"version_number DESC"};
+  ASSIGN_OR_RETURN(auto page, s.registry.SearchVersions(req));
+  Json list = Json::array();
+  for (const auto& v : page.items) list.push_back(ModelVersionToJson(v));
+  return Json{{"model_versions", list}, {"next_page_token", page.next_page_token}};
+}
+
+Result<Json> GetVersion(Services& s, const Json&, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto v, s.registry.GetVersion(r.path_params["name"], r.path_params["version"]));
+  return Json{{"model_version", ModelVersionToJson(v)}};
+}
+
+Result<Json> DeleteVersion(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  auto force = in.find("force");
+  bool forced = force != in.end() && (*force == true || *force == "true");
+  return EmptyOr(
+      s.registry.DeleteVersion(r.path_params["name"], r.path_params["version"], forced, actor));
+}
+
+Result<Json> VersionLineage(Services& s, const Json&, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto lineage, s.registry.GetLineage(r.path_params["name"] + "/" +
+                                                       r.path_params["version"]));
+  return LineageToJson(lineage);
+}
+
+Result<Json> RefLineage(Services& s, const Json& in, HttpRequest&, const Actor&) {
+  ASSIGN_OR_RETURN(std::string ref, GetString(in, "ref"));
+  ASSIGN_OR_RETURN(auto lineage, s.registry.GetLineage(ref));
+  return LineageToJson(lineage);
+}
+
+Result<Json> GetAlias(Services& s, const Json&, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto v,
+                   s.registry.GetVersionByAlias(r.path_params["name"], r.path_params["alias"]));
+  return Json{{"model_version", ModelVersionToJson(v)}};
+}
+
+Result<Json> SetAlias(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(std::string version, VersionOf(in, "version"));
+  RETURN_IF_ERROR(
+      s.registry.SetAlias(r.path_params["name"], r.path_params["alias"], version, actor));
+  return GetAlias(s, in, r, actor);
+}
+
+Result<Json> DeleteAlias(Services& s, const Json&, HttpRequest& r, const Actor& actor) {
+  return EmptyOr(s.registry.DeleteAlias(r.path_params["name"], r.path_params["alias"], actor));
+}
+
+Result<Json> ListEvents(Services& s, const Json& in, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
+  ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
+  ASSIGN_OR_RETURN(auto page, s.registry.ListEvents(r.path_params["name"],
+                                                    max.value_or(kDefaultMax),
+                                                    token.value_or("")));
+  Json list = Json::array();
+  for (const auto& e : page.items) list.push_back(RegistryEventToJson(e));
+  return Json{{"events", list}, {"next_page_token", page.next_page_token}};
+}
+
+Result<Json> SetGate(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(auto policy, GetOptString(in, "policy"));
+  RETURN_IF_ERROR(s.registry.SetGatePolicy(r.path_params["name"], policy.value_or(""), actor));
+  return GetModel(s, in, r, actor);
+}
+
+Result<Json> EvaluateGate(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(std::string candidate, VersionOf(in, "candidate"));
+  ASSIGN_OR_RETURN(auto champion, GetOptString(in, "champion_alias"));
+  ASSIGN_OR_RETURN(auto result, s.registry.EvaluateGate(r.path_params["name"], candidate,
+                                                        champion.value_or("champion"), actor));
+  return GateResultToJson(result);
+}
+
+Result<Json> Promote(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(std::string candidate, VersionOf(in, "candidate"));
+  ASSIGN_OR_RETURN(auto alias, GetOptString(in, "alias"));
+  auto approve = in.find("approve");
+  bool approved = approve != in.end() && *approve == true;
+  ASSIGN_OR_RETURN(auto result, s.registry.Promote(r.path_params["name"], candidate,
+                                                   alias.value_or("champion"), approved, actor));
+  return GateResultToJson(result);
+}
+
+}  // namespace
+
+void AddV1RegistryRoutes(Router& router, Services& s) {
+  const std::string m = "/api/v1/models";
+  router.Add(Method::kPost, m, Handle(s, CreateModel));
+  router.Add(Method::kGet, m, Handle(s, ListModels));
+  router.Add(Method::kGet, m + "/{name}", Handle(s, GetModel));
+  router.Add(Method::kDelete, m + "/{name}", Handle(s, DeleteModel));
+  router.Add(Method::kPost, m + "/{name}/versions", Handle(s, CreateVersion));
+  router.Add(Method::kGet, m + "/{name}/versions", Handle(s, ListVersions));
+  router.Add(Method::kGet, m + "/{name}/versions/{version}", Handle(s, GetVersion));
+  router.Add(Method::kDelete, m + "/{name}/versions/{version}", Handle(s, DeleteVersion));
+  router.Add(Method::kGet, m + "/{name}/versions/{version}/lineage", Handle(s, VersionLineage));
+  router.Add(Method::kGet, m + "/{name}/aliases/{alias}", Handle(s, GetAlias));
+  router.Add(Method::kPut, m + "/{name}/aliases/{alias}", Handle(s, SetAlias));
+  router.Add(Method::kDelete, m + "/{name}/aliases/{alias}", Handle(s, DeleteAlias));
+  router.Add(Method::kGet, m + "/{name}/events", Handle(s, ListEvents));
+  router.Add(Method::kPut, m + "/{name}/gate", Handle(s, SetGate));
+  router.Add(Method::kPost, m + "/{name}/gate/evaluate", Handle(s, EvaluateGate));
+  router.Add(Method::kPost, m + "/{name}/promote", Handle(s, Promote));
+  router.Add(Method::kGet, "/api/v1/lineage", Handle(s, RefLineage));
+}
+
+}  // namespace ferry::api

@@ -1,0 +1,32 @@
+// What the client subcommands share: the server URL and output flags, URL
+// encoding, and one call to Ferry's API that prints the server's error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace ferry::cli {
+
+using Json = nlohmann::json;
+
+struct ClientFlags {
+  std::string url = "http://127.0.0.1:5000";
+  std::string user;  // sent as X-Ferry-User; default $USER
+  bool json = false;
+};
+
+// Percent-encodes everything but unreserved characters (one path segment).
+std::string Encode(const std::string& text);
+
+// Calls the API; on failure prints the server's error to stderr and
+// returns nullopt.
+std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
+                         const std::string& target, const Json& body = nullptr);
+
+// `ferry models …` (model_commands.cc).
+void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+
+}  // namespace ferry::cli
