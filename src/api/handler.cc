@@ -12,4 +12,10 @@ Handler JsonHandler(ErrorStyle style, JsonFn fn) {
   };
 }
 
+void AddMlflowRoute(Router& router, Method method, const std::string& path, JsonFn fn) {
+  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
+    router.Add(method, prefix + path, JsonHandler(ErrorStyle::kMlflow, fn));
+  }
+}
+
 }  // namespace ferry::api

@@ -16,6 +16,10 @@ using JsonFn = std::function<Result<Json>(const Json& input, HttpRequest& reques
 // its error in `style`.
 Handler JsonHandler(ErrorStyle style, JsonFn fn);
 
+// Registers a JSON route under MLflow's two prefixes, /api/2.0/mlflow/ and
+// /ajax-api/2.0/mlflow/, with MLflow's error format.
+void AddMlflowRoute(Router& router, Method method, const std::string& path, JsonFn fn);
+
 // Result<T> → Result<Json> with `render`; an OK Status → {}.
 inline Result<Json> EmptyOr(const Status& st) {
   if (!st.ok()) return st;

@@ -4,12 +4,14 @@
 #include "artifacts/artifact_store.h"
 #include "core/clock.h"
 #include "registry/registry_service.h"
+#include "tracking/logged_models.h"
 #include "tracking/tracking_service.h"
 
 namespace ferry::api {
 
 struct Services {
   tracking::TrackingService& tracking;
+  tracking::LoggedModels& logged_models;
   registry::RegistryService& registry;
   artifacts::ArtifactStore& artifacts;
   const Clock& clock;
@@ -24,6 +26,8 @@ void AddMlflowRoutes(Router& router, Services& services);
 void AddArtifactRoutes(Router& router, Services& services);
 // Ferry's own API under /api/v1.
 void AddV1Routes(Router& router, Services& services);
+// MLflow 3 logged models (logged-models/*, runs/outputs).
+void AddLoggedModelRoutes(Router& router, Services& services);
 // MLflow REST API 2.0, model registry (registered-models/*, model-versions/*).
 void AddMlflowRegistryRoutes(Router& router, Services& services);
 // Ferry's registry API under /api/v1/models (lineage, audit, gates).

@@ -55,15 +55,17 @@ int RunServer(ServerFlags flags) {
   }
   tracking::TrackingStore tracking_store(**db);
   tracking::TrackingService tracking(tracking_store, Clock::System());
+  tracking::LoggedModels logged_models(**db, tracking, Clock::System());
   registry::RegistryStore registry_store(**db);
-  registry::RegistryService registry(registry_store, tracking, Clock::System());
-  api::Services services{tracking, registry, **artifact_store, Clock::System()};
+  registry::RegistryService registry(registry_store, tracking, logged_models, Clock::System());
+  api::Services services{tracking, logged_models, registry, **artifact_store, Clock::System()};
   api::Router router;
   api::HttpMetrics metrics;
   api::AddHealthRoutes(router, metrics, services);
   api::AddMlflowRoutes(router, services);
   api::AddArtifactRoutes(router, services);
   api::AddV1Routes(router, services);
+  api::AddLoggedModelRoutes(router, services);
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
 

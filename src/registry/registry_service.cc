@@ -264,8 +264,14 @@ Result<ModelVersion> RegistryService::CreateVersion(const CreateVersionRequest& 
     v.run_id = uri.run_id;
     ASSIGN_OR_RETURN(tracking::RunInfo run, tracking_.GetActiveRunInfo(uri.run_id));
     v.storage_location = run.artifact_uri + (uri.path.empty() ? "" : "/" + uri.path);
-  } else if (request.source.starts_with("models:/")) {
-    v.logged_model_id = request.source.substr(std::string("models:/").size());
+  } else if (request.source.starts_with("models:/") &&
+             tracking::IsValidLoggedModelId(request.source.substr(8))) {
+    // An MLflow 3 logged model: its files are in its own artifact folder.
+    ASSIGN_OR_RETURN(tracking::LoggedModel logged,
+                     logged_models_.Get(request.source.substr(std::string("models:/").size())));
+    v.logged_model_id = logged.model_id;
+    v.storage_location = logged.artifact_uri;
+    if (v.run_id.empty()) v.run_id = logged.source_run_id;
   }
   if (!v.run_id.empty()) RETURN_IF_ERROR(tracking_.GetRun(v.run_id).status());
   return store_.CreateVersion(std::move(v), Now(actor));

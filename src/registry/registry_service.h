@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "registry/gate/gate.h"
 #include "registry/registry_store.h"
+#include "tracking/logged_models.h"
 #include "tracking/tracking_service.h"
 
 namespace ferry::registry {
@@ -75,8 +76,9 @@ struct GateResult {
 
 class RegistryService {
  public:
-  RegistryService(RegistryStore& store, tracking::TrackingService& tracking, const Clock& clock)
-      : store_(store), tracking_(tracking), clock_(clock) {}
+  RegistryService(RegistryStore& store, tracking::TrackingService& tracking,
+                  tracking::LoggedModels& logged_models, const Clock& clock)
+      : store_(store), tracking_(tracking), logged_models_(logged_models), clock_(clock) {}
 
   Result<RegisteredModel> CreateModel(const std::string& name, const std::string& description,
                                       const std::vector<Tag>& tags, const Actor& actor);
@@ -142,6 +144,7 @@ class RegistryService {
 
   RegistryStore& store_;
   tracking::TrackingService& tracking_;
+  tracking::LoggedModels& logged_models_;
   const Clock& clock_;
 };
 

@@ -187,6 +187,45 @@ CREATE TRIGGER registry_events_no_truncate BEFORE TRUNCATE ON registry_events
 FOR EACH STATEMENT EXECUTE FUNCTION ferry_append_only();
 )sql";
 
+// Version 4: MLflow 3 logged models (a model as a first-class object of an
+// experiment, with its own artifact folder) and the models a run output.
+constexpr const char* kLoggedModels = R"sql(
+CREATE TABLE logged_models (
+  model_id TEXT PRIMARY KEY,
+  experiment_id BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  artifact_location TEXT NOT NULL,
+  creation_time BIGINT NOT NULL,
+  last_updated_time BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL DEFAULT '',
+  model_type TEXT NOT NULL DEFAULT '',
+  source_run_id TEXT NOT NULL DEFAULT '',
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active'
+);
+CREATE INDEX logged_models_by_experiment ON logged_models(experiment_id, creation_time);
+CREATE INDEX logged_models_by_name ON logged_models(name);
+CREATE TABLE logged_model_tags (
+  model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE INDEX logged_model_tags_by_key ON logged_model_tags(key, value);
+CREATE TABLE logged_model_params (
+  model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (model_id, key)
+);
+CREATE TABLE run_outputs (
+  run_uuid TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  step BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_uuid, model_id)
+);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -215,6 +254,7 @@ const std::vector<Migration>& AllMigrations() {
       {1, "tracking", kTracking},
       {2, "metric order index", kMetricOrderIndex},
       {3, "registry", kRegistry, kRegistrySqlite, kRegistryPostgres},
+      {4, "logged models", kLoggedModels},
   };
   return kAll;
 }

@@ -227,3 +227,32 @@ def test_lineage_audit_and_gate(client, url, experiment_id):
     moved = [e for e in events if e["action"] == "set_alias"]
     assert moved[1]["before"] == {"alias": "champion", "version": 1}
     assert moved[1]["after"] == {"alias": "champion", "version": 3}
+
+
+def test_log_model_register_and_load(client, experiment_id):
+    """MLflow 3's full loop: log_model creates a logged model (its own
+    artifact folder, finalized when the upload is done), registers it, and
+    load_model reads it back through models:/name@alias."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    model = LogisticRegression().fit(X, y)
+    name = unique()
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        info = mlflow.sklearn.log_model(model, name="model", registered_model_name=name,
+                                        input_example=X[:2])
+    logged = client.get_logged_model(info.model_id)
+    assert logged.status.to_proto() == 2  # LOGGED_MODEL_READY
+    assert logged.source_run_id == run.info.run_id
+    v1 = client.get_model_version(name, "1")
+    assert v1.run_id == run.info.run_id
+    client.set_registered_model_alias(name, "champion", "1")
+    loaded = mlflow.pyfunc.load_model(f"models:/{name}@champion")
+    assert list(loaded.predict(X)) == list(model.predict(X))
+    # A runs:/ URI naming the logged model's artifact path finds it too.
+    mv = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
+    assert mv.version == "2"
+    again = mlflow.sklearn.load_model(f"models:/{name}/2")
+    assert list(again.predict(X)) == list(model.predict(X))

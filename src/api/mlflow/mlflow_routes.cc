@@ -199,24 +199,11 @@ Result<Json> GetMetricHistory(Services& s, const Json& in) {
   return out;
 }
 
-// MLflow 3's LoggedModel entities arrive with the model registry (issue 3).
-// Until then there are none, and the client's artifact listing (which asks
-// for the models of a run) must get an honest empty answer, not a 404.
-Result<Json> SearchLoggedModels(Services&, const Json& in) {
-  ASSIGN_OR_RETURN(auto ids, GetStringList(in, "experiment_ids"));
-  (void)ids;
-  return Json{{"models", Json::array()}};
-}
-
 using RouteFn = Result<Json> (*)(Services&, const Json&);
 
 void Add(Router& router, Services& s, Method method, const std::string& path,
          RouteFn fn) {
-  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
-    router.Add(method, prefix + path,
-               JsonHandler(ErrorStyle::kMlflow,
-                           [&s, fn](const Json& in, HttpRequest&) { return fn(s, in); }));
-  }
+  AddMlflowRoute(router, method, path, [&s, fn](const Json& in, HttpRequest&) { return fn(s, in); });
 }
 
 }  // namespace
@@ -247,7 +234,6 @@ void AddMlflowRoutes(Router& router, Services& s) {
   Add(router, s, kPost, "runs/log-model", LogModel);
   Add(router, s, kPost, "runs/search", SearchRuns);
   Add(router, s, kGet, "metrics/get-history", GetMetricHistory);
-  Add(router, s, kPost, "logged-models/search", SearchLoggedModels);
 }
 
 }  // namespace ferry::api

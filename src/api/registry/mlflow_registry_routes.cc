@@ -189,14 +189,10 @@ Result<Json> DeleteVersionTag(Services& s, const Json& in, const Actor& actor) {
 using RouteFn = Result<Json> (*)(Services&, const Json&, const Actor&);
 
 void Add(Router& router, Services& s, Method method, const std::string& path, RouteFn fn) {
-  for (const char* prefix : {"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}) {
-    router.Add(method, prefix + path,
-               JsonHandler(ErrorStyle::kMlflow,
-                           [&s, fn](const Json& in, HttpRequest& request) -> Result<Json> {
-                             ASSIGN_OR_RETURN(Actor actor, ActorOf(in, request));
-                             return fn(s, in, actor);
-                           }));
-  }
+  AddMlflowRoute(router, method, path, [&s, fn](const Json& in, HttpRequest& request) -> Result<Json> {
+    ASSIGN_OR_RETURN(Actor actor, ActorOf(in, request));
+    return fn(s, in, actor);
+  });
 }
 
 }  // namespace

@@ -484,6 +484,21 @@ constexpr const char* kModelVersionAttributeList =
     "name, version_number, run_id, source_path, creation_timestamp, "
     "last_updated_timestamp";
 
+std::optional<Attribute> LoggedModelAttribute(std::string_view key) {
+  std::string k = Lower(key);
+  for (const char* text : {"name", "model_id", "model_type", "status", "source_run_id"}) {
+    if (k == text) return Attribute{text, false};
+  }
+  if (k == "creation_time" || k == "creation_timestamp") {
+    return Attribute{"creation_timestamp", true};
+  }
+  if (k == "last_updated_timestamp") return Attribute{"last_updated_timestamp", true};
+  return std::nullopt;
+}
+constexpr const char* kLoggedModelAttributeList =
+    "name, model_id, model_type, status, source_run_id, creation_timestamp, "
+    "last_updated_timestamp";
+
 // What the grammar allows for one kind of entity. Only runs have metrics,
 // params and datasets; the others are searched by attributes and tags.
 struct Target {
@@ -499,6 +514,8 @@ constexpr Target kRegisteredModels{RegisteredModelAttribute, kRegisteredModelAtt
                                    true, "registered models"};
 constexpr Target kModelVersions{ModelVersionAttribute, kModelVersionAttributeList, true,
                                 "model versions"};
+constexpr Target kLoggedModels{LoggedModelAttribute, kLoggedModelAttributeList, true,
+                               "logged models"};
 
 // Where each part of a clause starts, for messages.
 struct ClausePos {
@@ -670,6 +687,12 @@ Result<Filter> ParseModelVersionFilter(std::string_view text) {
 }
 Result<OrderBy> ParseModelVersionOrderBy(std::string_view text) {
   return ParseOrder(text, kModelVersions);
+}
+Result<Filter> ParseLoggedModelFilter(std::string_view text) {
+  return ParseFilter(text, kLoggedModels);
+}
+Result<OrderBy> ParseLoggedModelOrderBy(std::string_view text) {
+  return ParseOrder(text, kLoggedModels);
 }
 
 }  // namespace ferry::tracking

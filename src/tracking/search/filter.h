@@ -100,6 +100,10 @@ Result<OrderBy> ParseRegisteredModelOrderBy(std::string_view text);
 // tags.<key>.
 Result<Filter> ParseModelVersionFilter(std::string_view text);
 Result<OrderBy> ParseModelVersionOrderBy(std::string_view text);
+// Logged models: attributes name, model_id, model_type, status,
+// source_run_id, creation_timestamp, last_updated_timestamp; tags.<key>.
+Result<Filter> ParseLoggedModelFilter(std::string_view text);
+Result<OrderBy> ParseLoggedModelOrderBy(std::string_view text);
 
 struct SqlQuery {
   std::string sql;

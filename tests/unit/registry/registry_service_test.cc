@@ -33,8 +33,9 @@ class RegistryTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(st.ok()) << st.ToString();
     tracking_store_ = std::make_unique<TrackingStore>(scratch_.db());
     tracking_ = std::make_unique<TrackingService>(*tracking_store_, clock_);
+    logged_models_ = std::make_unique<tracking::LoggedModels>(scratch_.db(), *tracking_, clock_);
     store_ = std::make_unique<RegistryStore>(scratch_.db());
-    registry_ = std::make_unique<RegistryService>(*store_, *tracking_, clock_);
+    registry_ = std::make_unique<RegistryService>(*store_, *tracking_, *logged_models_, clock_);
   }
 
   // A finished run with these metrics.
@@ -65,6 +66,7 @@ class RegistryTest : public ::testing::TestWithParam<std::string> {
   Actor actor_{"alice", ""};
   std::unique_ptr<TrackingStore> tracking_store_;
   std::unique_ptr<TrackingService> tracking_;
+  std::unique_ptr<tracking::LoggedModels> logged_models_;
   std::unique_ptr<RegistryStore> store_;
   std::unique_ptr<RegistryService> registry_;
 };
@@ -221,6 +223,37 @@ TEST_P(RegistryTest, LineageFollowsTheRun) {
   EXPECT_EQ(registry_->GetLineage("l/1")->version.version, 1);
   EXPECT_EQ(registry_->GetLineage("l").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(registry_->GetLineage("l@nobody").status().code(), StatusCode::kNotFound);
+}
+
+// An MLflow 3 logged model as the source: the version reads its files
+// from the logged model's own folder and keeps its run.
+TEST_P(RegistryTest, VersionFromALoggedModel) {
+  ASSERT_TRUE(registry_->CreateModel("lm", "", {}, actor_).ok());
+  std::string run = RunWith({{"auc", 0.7}});
+  auto logged = logged_models_->Create({"0", "model", "sklearn", run, {}, {{"depth", "3"}}});
+  ASSERT_TRUE(logged.ok()) << logged.status().ToString();
+  EXPECT_EQ(logged->status, tracking::kLoggedModelPending);
+  EXPECT_NE(logged->artifact_uri.find("/models/" + logged->model_id + "/artifacts"),
+            std::string::npos);
+  ASSERT_TRUE(logged_models_->Finalize(logged->model_id, tracking::kLoggedModelReady).ok());
+  auto v = registry_->CreateVersion({"lm", "models:/" + logged->model_id, "", "", "", {}}, actor_);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->logged_model_id, logged->model_id);
+  EXPECT_EQ(v->run_id, run);
+  EXPECT_EQ(v->storage_location, logged->artifact_uri);
+  EXPECT_EQ(registry_->CreateVersion({"lm", "models:/m-0123456789abcdef0123456789abcdef", "",
+                                      "", "", {}},
+                                     actor_)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+  auto found = logged_models_->Search({{"0"}, "name = 'model'", {}, 10, ""});
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->first.size(), 1u);
+  EXPECT_EQ(found->first[0].params.size(), 1u);
+  EXPECT_EQ(logged_models_->Finalize(logged->model_id, "DONE").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(logged_models_->Get("../../etc").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(RegistryTest, GatePromotesOnlyABetterChallenger) {
