@@ -7,9 +7,12 @@
 --   BENCH_MODE     batch  - POST runs/log-batch, BENCH_BATCH metrics per request
 --                  metric - POST runs/log-metric, one metric per request
 --                  search - POST runs/search with the body in BENCH_BODY
+--                  get    - GET the targets listed in BENCH_PATHS_FILE in turn
+--                           (each thread starts at its own offset)
 --   BENCH_RUN_IDS  comma-separated run ids, one per thread (batch, metric)
 --   BENCH_BATCH    metrics per log-batch request (default 1000)
 --   BENCH_BODY     JSON body (search)
+--   BENCH_PATHS_FILE  a file of request targets, one per line (get)
 --
 -- Every logged metric is unique (step = the thread's request counter), so the
 -- server cannot collapse duplicates and what it stored can be counted.
@@ -55,6 +58,12 @@ function init(args)
   elseif mode == "metric" then
     path = "/api/2.0/mlflow/runs/log-metric"
     head = '{"run_id":"' .. run_id .. '","key":"loss","value":'
+  elseif mode == "get" then
+    paths = {}
+    for line in io.lines(os.getenv("BENCH_PATHS_FILE")) do
+      if line ~= "" then paths[#paths + 1] = line end
+    end
+    n = (tid * 7919) % math.max(#paths, 1)
   else
     path = "/api/2.0/mlflow/runs/search"
     search_request = wrk.format("POST", path, headers, os.getenv("BENCH_BODY"))
@@ -79,6 +88,8 @@ function request()
     local body = head .. (n % 1000) / 1000 .. ',"timestamp":' .. (base_ts + n) ..
         ',"step":' .. n .. '}'
     return wrk.format("POST", path, headers, body)
+  elseif mode == "get" then
+    return wrk.format("GET", paths[(n % #paths) + 1])
   end
   return search_request
 end

@@ -98,7 +98,8 @@ def wrk_available():
     return shutil.which("wrk") is not None
 
 
-def run_wrk(port, mode, clients, duration_s, run_ids=(), body=None, batch=1000, timeout_s=60):
+def run_wrk(port, mode, clients, duration_s, run_ids=(), body=None, batch=1000, timeout_s=60,
+            paths_file=None):
     """Runs wrk with one connection per thread for `duration_s` seconds.
 
     Returns the parsed BENCH_JSON from bench.lua plus `acked` (sum over
@@ -112,6 +113,7 @@ def run_wrk(port, mode, clients, duration_s, run_ids=(), body=None, batch=1000, 
         BENCH_RUN_IDS=",".join(run_ids),
         BENCH_BATCH=str(batch),
         BENCH_BODY=body or "",
+        BENCH_PATHS_FILE=paths_file or "",
     )
     cmd = [
         "wrk",
