@@ -4,6 +4,7 @@
 #include "artifacts/artifact_store.h"
 #include "core/clock.h"
 #include "registry/registry_service.h"
+#include "registry/webhooks.h"
 #include "tracking/logged_models.h"
 #include "tracking/tracking_service.h"
 
@@ -13,6 +14,7 @@ struct Services {
   tracking::TrackingService& tracking;
   tracking::LoggedModels& logged_models;
   registry::RegistryService& registry;
+  registry::Webhooks& webhooks;
   artifacts::ArtifactStore& artifacts;
   const Clock& clock;
 };
@@ -30,7 +32,8 @@ void AddV1Routes(Router& router, Services& services);
 void AddLoggedModelRoutes(Router& router, Services& services);
 // MLflow REST API 2.0, model registry (registered-models/*, model-versions/*).
 void AddMlflowRegistryRoutes(Router& router, Services& services);
-// Ferry's registry API under /api/v1/models (lineage, audit, gates).
+// Ferry's registry API under /api/v1/models (lineage, audit, gates) and
+// /api/v1/webhooks.
 void AddV1RegistryRoutes(Router& router, Services& services);
 // /healthz, /readyz, /metrics.
 void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);

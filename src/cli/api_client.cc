@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cli/http_client.h"
+#include "core/http_client.h"
 
 namespace ferry::cli {
 
@@ -23,7 +23,11 @@ std::string Encode(const std::string& text) {
 
 std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
                          const std::string& target, const Json& body) {
-  auto reply = HttpCall(flags.url, method, target, body.is_null() ? "" : body.dump(), flags.user);
+  std::string base = flags.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  HttpCallSpec spec{method, base + target, body.is_null() ? "" : body.dump(), {}};
+  if (!flags.user.empty()) spec.headers.emplace_back("X-Ferry-User", flags.user);
+  auto reply = HttpSend(spec);
   if (!reply.ok()) {
     std::cerr << "error: " << reply.status().message() << "\n";
     return std::nullopt;

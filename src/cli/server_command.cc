@@ -57,8 +57,13 @@ int RunServer(ServerFlags flags) {
   tracking::TrackingService tracking(tracking_store, Clock::System());
   tracking::LoggedModels logged_models(**db, tracking, Clock::System());
   registry::RegistryStore registry_store(**db);
-  registry::RegistryService registry(registry_store, tracking, logged_models, Clock::System());
-  api::Services services{tracking, logged_models, registry, **artifact_store, Clock::System()};
+  EventBus bus;
+  registry::RegistryService registry(registry_store, tracking, logged_models, Clock::System(),
+                                     &bus);
+  registry::Webhooks webhooks(**db, Clock::System());
+  webhooks.Start(bus);
+  api::Services services{tracking, logged_models, registry, webhooks, **artifact_store,
+                         Clock::System()};
   api::Router router;
   api::HttpMetrics metrics;
   api::AddHealthRoutes(router, metrics, services);
@@ -86,6 +91,7 @@ int RunServer(ServerFlags flags) {
        {"artifacts", flags.artifacts}});
   (*server)->Run();
   server->reset();  // joins the worker pool: no handler runs past here
+  webhooks.Stop();
   (*db)->Close();
   Log(LogLevel::kInfo, "ferry server stopped");
   return 0;

@@ -110,6 +110,12 @@ Page<T> ToPage(std::vector<T> found, int64_t offset, int64_t max_results) {
 
 }  // namespace
 
+Status RegistryService::Announce(Status st, const char* action, const std::string& model,
+                                 std::optional<int64_t> version) {
+  if (st.ok() && bus_) bus_->Publish({std::string("registry.") + action, model, version});
+  return st;
+}
+
 // ---- validation ----
 
 Status ValidateModelName(std::string_view field, std::string_view name) {
@@ -187,7 +193,7 @@ Result<RegisteredModel> RegistryService::CreateModel(const std::string& name,
   model.name = name;
   model.description = description;
   model.tags = tags;
-  RETURN_IF_ERROR(store_.CreateModel(model, Now(actor)));
+  RETURN_IF_ERROR(Announce(store_.CreateModel(model, Now(actor)), "create_model", name));
   return store_.GetModel(name);
 }
 
@@ -215,7 +221,7 @@ Result<RegisteredModel> RegistryService::UpdateModel(const std::string& name,
 
 Status RegistryService::DeleteModel(const std::string& name, const Actor& actor) {
   RETURN_IF_ERROR(ValidateModelName("name", name));
-  return store_.DeleteModel(name, Now(actor));
+  return Announce(store_.DeleteModel(name, Now(actor)), "delete_model", name);
 }
 
 Status RegistryService::SetModelTag(const std::string& name, const Tag& tag,
@@ -274,7 +280,9 @@ Result<ModelVersion> RegistryService::CreateVersion(const CreateVersionRequest& 
     if (v.run_id.empty()) v.run_id = logged.source_run_id;
   }
   if (!v.run_id.empty()) RETURN_IF_ERROR(tracking_.GetRun(v.run_id).status());
-  return store_.CreateVersion(std::move(v), Now(actor));
+  ASSIGN_OR_RETURN(ModelVersion created, store_.CreateVersion(std::move(v), Now(actor)));
+  RETURN_IF_ERROR(Announce(Status::Ok(), "create_version", created.name, created.version));
+  return created;
 }
 
 Result<ModelVersion> RegistryService::GetVersion(const std::string& name,
@@ -298,7 +306,7 @@ Status RegistryService::DeleteVersion(const std::string& name, const std::string
                                       bool force, const Actor& actor) {
   RETURN_IF_ERROR(ValidateModelName("name", name));
   ASSIGN_OR_RETURN(int64_t v, ParseVersion("version", version));
-  return store_.DeleteVersion(name, v, force, Now(actor));
+  return Announce(store_.DeleteVersion(name, v, force, Now(actor)), "delete_version", name, v);
 }
 
 Result<ModelVersion> RegistryService::TransitionStage(const std::string& name,
@@ -312,7 +320,10 @@ Result<ModelVersion> RegistryService::TransitionStage(const std::string& name,
     return InvalidArgument("Invalid Model Version stage: " + stage.substr(0, 64) +
                            ". Value must be one of None, Staging, Production, Archived.");
   }
-  return store_.TransitionStage(name, v, CanonicalStage(stage), archive_existing, Now(actor));
+  ASSIGN_OR_RETURN(ModelVersion moved, store_.TransitionStage(name, v, CanonicalStage(stage),
+                                                              archive_existing, Now(actor)));
+  RETURN_IF_ERROR(Announce(Status::Ok(), "transition_stage", name, v));
+  return moved;
 }
 
 Status RegistryService::SetVersionTag(const std::string& name, const std::string& version,
@@ -365,14 +376,14 @@ Status RegistryService::SetAlias(const std::string& name, const std::string& ali
   RETURN_IF_ERROR(ValidateModelName("name", name));
   RETURN_IF_ERROR(ValidateAlias(alias));
   ASSIGN_OR_RETURN(int64_t v, ParseVersion("version", version));
-  return store_.SetAlias(name, alias, v, Now(actor));
+  return Announce(store_.SetAlias(name, alias, v, Now(actor)), "set_alias", name, v);
 }
 
 Status RegistryService::DeleteAlias(const std::string& name, const std::string& alias,
                                     const Actor& actor) {
   RETURN_IF_ERROR(ValidateModelName("name", name));
   RETURN_IF_ERROR(ValidateAlias(alias));
-  return store_.DeleteAlias(name, alias, Now(actor));
+  return Announce(store_.DeleteAlias(name, alias, Now(actor)), "delete_alias", name);
 }
 
 Result<ModelVersion> RegistryService::GetVersionByAlias(const std::string& name,
@@ -497,8 +508,9 @@ Result<GateResult> RegistryService::EvaluateGate(const std::string& name,
   std::string evidence = "{\"champion_alias\":\"" + champion_alias + "\",\"champion\":" +
                          (result.champion ? std::to_string(*result.champion) : "null") +
                          ",\"decision\":" + GateDecisionToJson(result.decision) + "}";
-  RETURN_IF_ERROR(
-      store_.RecordEvent(name, challenger.version, "gate_decision", evidence, Now(actor)));
+  RETURN_IF_ERROR(Announce(
+      store_.RecordEvent(name, challenger.version, "gate_decision", evidence, Now(actor)),
+      "gate_decision", name, challenger.version));
   return result;
 }
 
@@ -513,7 +525,8 @@ Result<GateResult> RegistryService::Promote(const std::string& name,
   ASSIGN_OR_RETURN(GateResult result, EvaluateGate(name, candidate, alias, actor));
   result.promoted = approved || (result.decision.passed && !result.decision.needs_approval);
   if (result.promoted) {
-    RETURN_IF_ERROR(store_.SetAlias(name, alias, result.candidate, Now(actor)));
+    RETURN_IF_ERROR(Announce(store_.SetAlias(name, alias, result.candidate, Now(actor)),
+                             "set_alias", name, result.candidate));
   }
   return result;
 }

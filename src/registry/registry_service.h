@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/event_bus.h"
 #include "registry/gate/gate.h"
 #include "registry/registry_store.h"
 #include "tracking/logged_models.h"
@@ -76,9 +77,12 @@ struct GateResult {
 
 class RegistryService {
  public:
+  // `bus`, when given, hears "registry.<action>" after each committed change.
   RegistryService(RegistryStore& store, tracking::TrackingService& tracking,
-                  tracking::LoggedModels& logged_models, const Clock& clock)
-      : store_(store), tracking_(tracking), logged_models_(logged_models), clock_(clock) {}
+                  tracking::LoggedModels& logged_models, const Clock& clock,
+                  EventBus* bus = nullptr)
+      : store_(store), tracking_(tracking), logged_models_(logged_models), clock_(clock),
+        bus_(bus) {}
 
   Result<RegisteredModel> CreateModel(const std::string& name, const std::string& description,
                                       const std::vector<Tag>& tags, const Actor& actor);
@@ -140,12 +144,16 @@ class RegistryService {
 
  private:
   Change Now(const Actor& actor) const { return {actor, clock_.NowMillis()}; }
+  // Publishes "registry.<action>" when `st` is OK; returns `st`.
+  Status Announce(Status st, const char* action, const std::string& model,
+                  std::optional<int64_t> version = std::nullopt);
   Result<MetricValues> VersionMetrics(const ModelVersion& version);
 
   RegistryStore& store_;
   tracking::TrackingService& tracking_;
   tracking::LoggedModels& logged_models_;
   const Clock& clock_;
+  EventBus* bus_;
 };
 
 // Validation helpers, exposed for the API layer and tests.

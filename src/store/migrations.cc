@@ -226,6 +226,31 @@ CREATE TABLE run_outputs (
 );
 )sql";
 
+// Version 5: registry webhooks. Deliveries read registry_events (the
+// outbox: an event is committed with its change) past each webhook's cursor.
+constexpr const char* kWebhooks = R"sql(
+CREATE TABLE webhooks (
+  webhook_id {{ID_PK}},
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT '',
+  actions TEXT NOT NULL DEFAULT '',
+  created_time BIGINT NOT NULL,
+  cursor_event_id BIGINT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  delivery_id {{ID_PK}},
+  webhook_id BIGINT NOT NULL,
+  event_id BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  delivered INTEGER NOT NULL,
+  time BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, delivery_id);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -255,6 +280,7 @@ const std::vector<Migration>& AllMigrations() {
       {2, "metric order index", kMetricOrderIndex},
       {3, "registry", kRegistry, kRegistrySqlite, kRegistryPostgres},
       {4, "logged models", kLoggedModels},
+      {5, "webhooks", kWebhooks},
   };
   return kAll;
 }

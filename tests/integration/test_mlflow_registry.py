@@ -121,6 +121,12 @@ def test_aliases(client, model_run):
     with pytest.raises(MlflowException) as e:
         client.get_model_version_by_alias(name, "champion")
     assert error_code(e.value) in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+    # Deleting what is already gone is fine (as on MLflow); an unknown model is not.
+    client.delete_registered_model_alias(name, "champion")
+    client.delete_registered_model_tag(name, "no-such-tag")
+    with pytest.raises(MlflowException) as e:
+        client.delete_registered_model_alias(unique(), "champion")
+    assert error_code(e.value) == "RESOURCE_DOES_NOT_EXIST"
 
 
 def test_search_and_paging(client, model_run):

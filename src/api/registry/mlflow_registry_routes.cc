@@ -15,6 +15,14 @@ using registry::Actor;
 constexpr int64_t kModelsDefaultMax = 100;
 constexpr int64_t kVersionsDefaultMax = 10000;
 
+// MLflow answers {} when the alias or tag to delete is already gone (but
+// 404 for an unknown model or version): `owner` checks the owner exists.
+Result<Json> IdempotentDelete(const Status& owner, const Status& deleted) {
+  RETURN_IF_ERROR(owner);
+  if (deleted.code() == StatusCode::kNotFound) return Json::object();
+  return EmptyOr(deleted);
+}
+
 Result<Json> ModelOut(const Result<registry::RegisteredModel>& m) {
   if (!m.ok()) return m.status();
   return Json{{"registered_model", RegisteredModelToJson(*m)}};
@@ -83,7 +91,8 @@ Result<Json> SetModelTag(Services& s, const Json& in, const Actor& actor) {
 Result<Json> DeleteModelTag(Services& s, const Json& in, const Actor& actor) {
   ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
   ASSIGN_OR_RETURN(std::string key, GetString(in, "key"));
-  return EmptyOr(s.registry.DeleteModelTag(name, key, actor));
+  Status owner = s.registry.GetModel(name).status();
+  return IdempotentDelete(owner, owner.ok() ? s.registry.DeleteModelTag(name, key, actor) : owner);
 }
 
 Result<Json> SetAlias(Services& s, const Json& in, const Actor& actor) {
@@ -96,7 +105,8 @@ Result<Json> SetAlias(Services& s, const Json& in, const Actor& actor) {
 Result<Json> DeleteAlias(Services& s, const Json& in, const Actor& actor) {
   ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
   ASSIGN_OR_RETURN(std::string alias, GetString(in, "alias"));
-  return EmptyOr(s.registry.DeleteAlias(name, alias, actor));
+  Status owner = s.registry.GetModel(name).status();
+  return IdempotentDelete(owner, owner.ok() ? s.registry.DeleteAlias(name, alias, actor) : owner);
 }
 
 Result<Json> GetByAlias(Services& s, const Json& in, const Actor&) {
@@ -183,7 +193,9 @@ Result<Json> DeleteVersionTag(Services& s, const Json& in, const Actor& actor) {
   ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
   ASSIGN_OR_RETURN(std::string version, VersionOf(in, "version"));
   ASSIGN_OR_RETURN(std::string key, GetString(in, "key"));
-  return EmptyOr(s.registry.DeleteVersionTag(name, version, key, actor));
+  Status owner = s.registry.GetVersion(name, version).status();
+  return IdempotentDelete(
+      owner, owner.ok() ? s.registry.DeleteVersionTag(name, version, key, actor) : owner);
 }
 
 using RouteFn = Result<Json> (*)(Services&, const Json&, const Actor&);

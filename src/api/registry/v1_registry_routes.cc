@@ -2,10 +2,14 @@
 // same RegistryService and entity shapes as the MLflow routes, plus what
 // MLflow has no endpoint for: lineage, the audit trail, gate policies,
 // gate evaluation and gated promotion. Errors in Ferry's format.
+#include <algorithm>
+#include <charconv>
+
 #include "api/handler.h"
 #include "api/mlflow/mlflow_json.h"
 #include "api/registry/registry_json.h"
 #include "api/services.h"
+#include "core/ids.h"
 
 namespace ferry::api {
 namespace {
@@ -155,6 +159,59 @@ Result<Json> Promote(Services& s, const Json& in, HttpRequest& r, const Actor& a
   return GateResultToJson(result);
 }
 
+Json WebhookToJson(const registry::Webhook& w) {
+  return {{"id", std::to_string(w.id)}, {"url", w.url}, {"model", w.model},
+          {"events", w.actions}, {"created_time", w.created_time}};
+}
+
+Result<int64_t> WebhookId(HttpRequest& r) {
+  const std::string& text = r.path_params["id"];
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id < 1) {
+    return InvalidArgument("Invalid webhook id '" + text.substr(0, 64) + "'");
+  }
+  return id;
+}
+
+// The secret signs every delivery; generated when not given and answered
+// only here, once.
+Result<Json> CreateWebhook(Services& s, const Json& in, HttpRequest&, const Actor&) {
+  ASSIGN_OR_RETURN(std::string url, GetString(in, "url"));
+  ASSIGN_OR_RETURN(auto secret, GetOptString(in, "secret"));
+  ASSIGN_OR_RETURN(auto model, GetOptString(in, "model"));
+  ASSIGN_OR_RETURN(auto events, GetStringList(in, "events"));
+  std::string key = secret.value_or(NewRunId());
+  ASSIGN_OR_RETURN(auto hook, s.webhooks.Create(url, key, model.value_or(""), events));
+  return Json{{"webhook", WebhookToJson(hook)}, {"secret", key}};
+}
+
+Result<Json> ListWebhooks(Services& s, const Json&, HttpRequest&, const Actor&) {
+  ASSIGN_OR_RETURN(auto hooks, s.webhooks.List());
+  Json list = Json::array();
+  for (const auto& h : hooks) list.push_back(WebhookToJson(h));
+  return Json{{"webhooks", list}};
+}
+
+Result<Json> DeleteWebhook(Services& s, const Json&, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(int64_t id, WebhookId(r));
+  return EmptyOr(s.webhooks.Delete(id));
+}
+
+Result<Json> WebhookDeliveries(Services& s, const Json& in, HttpRequest& r, const Actor&) {
+  ASSIGN_OR_RETURN(int64_t id, WebhookId(r));
+  ASSIGN_OR_RETURN(auto max, GetOptInt(in, "max_results"));
+  ASSIGN_OR_RETURN(auto deliveries, s.webhooks.Deliveries(id, std::clamp<int64_t>(
+                                                                   max.value_or(1000), 1, 10000)));
+  Json list = Json::array();
+  for (const auto& d : deliveries) {
+    list.push_back({{"id", d.id}, {"event_id", d.event_id}, {"attempt", d.attempt},
+                    {"status_code", d.status_code}, {"error", d.error},
+                    {"delivered", d.delivered}, {"time", d.time}});
+  }
+  return Json{{"deliveries", list}};
+}
+
 }  // namespace
 
 void AddV1RegistryRoutes(Router& router, Services& s) {
@@ -176,6 +233,10 @@ void AddV1RegistryRoutes(Router& router, Services& s) {
   router.Add(Method::kPost, m + "/{name}/gate/evaluate", Handle(s, EvaluateGate));
   router.Add(Method::kPost, m + "/{name}/promote", Handle(s, Promote));
   router.Add(Method::kGet, "/api/v1/lineage", Handle(s, RefLineage));
+  router.Add(Method::kPost, "/api/v1/webhooks", Handle(s, CreateWebhook));
+  router.Add(Method::kGet, "/api/v1/webhooks", Handle(s, ListWebhooks));
+  router.Add(Method::kDelete, "/api/v1/webhooks/{id}", Handle(s, DeleteWebhook));
+  router.Add(Method::kGet, "/api/v1/webhooks/{id}/deliveries", Handle(s, WebhookDeliveries));
 }
 
 }  // namespace ferry::api
