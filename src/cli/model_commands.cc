@@ -72,6 +72,9 @@ void PrintLineage(const Json& l) {
   for (const auto& m : run["data"].value("metrics", Json::array())) {
     std::cout << "metric   " << m.value("key", "") << " = " << Text(m["value"]) << "\n";
   }
+  for (const auto& f : l.value("files", Json::array())) {
+    std::cout << "file     " << f.value("path", "") << " sha256 " << f.value("sha256", "") << "\n";
+  }
   for (const auto& d : l.value("datasets", Json::array())) {
     std::cout << "dataset  " << d.value("name", "") << " digest " << d.value("digest", "")
               << " (" << d.value("source", "") << ")\n";

@@ -419,6 +419,12 @@ Result<Lineage> RegistryService::GetLineage(const std::string& ref) {
   Lineage lineage;
   lineage.version = std::move(resolved.version);
   lineage.aliases = lineage.version.aliases;
+  const std::string scheme = "mlflow-artifacts:/";
+  if (lineage.version.storage_location.starts_with(scheme)) {
+    std::string dir = lineage.version.storage_location.substr(scheme.size());
+    ASSIGN_OR_RETURN(lineage.files, tracking_.ArtifactDigests(dir));
+    for (auto& f : lineage.files) f.path = f.path.substr(dir.size() + 1);
+  }
   if (!lineage.version.run_id.empty()) {
     auto run = tracking_.GetRun(lineage.version.run_id);
     if (run.ok()) {

@@ -65,6 +65,9 @@ struct Lineage {
   std::string code_version;          // the run's mlflow.source.git.commit tag
   std::string source_name;           // mlflow.source.name
   std::vector<std::string> aliases;  // of this version
+  // The package's files with their SHA-256, paths relative to the package
+  // (when its files were uploaded through Ferry's artifact store).
+  std::vector<tracking::ArtifactDigest> files;
 };
 
 struct GateResult {

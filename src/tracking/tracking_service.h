@@ -121,6 +121,9 @@ class TrackingService {
   Result<std::optional<std::string>> ArtifactSha256(const std::string& path) {
     return store_.ArtifactSha256(path);
   }
+  Result<std::vector<ArtifactDigest>> ArtifactDigests(const std::string& dir) {
+    return store_.ArtifactDigests(dir);
+  }
 
  private:
   Result<int64_t> ParseExperimentId(const std::string& experiment_id);

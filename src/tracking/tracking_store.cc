@@ -492,6 +492,20 @@ Status TrackingStore::RecordArtifactFile(const std::string& path,
   });
 }
 
+// A range on the primary key: "dir/" <= path < "dir0" ('0' follows '/').
+Result<std::vector<ArtifactDigest>> TrackingStore::ArtifactDigests(const std::string& dir) {
+  std::vector<ArtifactDigest> out;
+  RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) {
+    return conn.Query("SELECT path, size, sha256 FROM artifact_files WHERE path >= ? AND path < ? "
+                      "ORDER BY path",
+                      {dir + "/", dir + "0"}, [&](const Row& row) {
+                        out.push_back({row.GetText(0), row.GetInt(1), row.GetText(2)});
+                        return Status::Ok();
+                      });
+  }));
+  return out;
+}
+
 Result<std::optional<std::string>> TrackingStore::ArtifactSha256(
     const std::string& path) {
   std::optional<std::string> sha;

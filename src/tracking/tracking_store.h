@@ -56,6 +56,8 @@ class TrackingStore {
   Status RecordArtifactFile(const std::string& path, uint64_t size,
                             const std::string& sha256, int64_t now);
   Result<std::optional<std::string>> ArtifactSha256(const std::string& path);
+  // Every recorded file under the folder `dir`, by path.
+  Result<std::vector<ArtifactDigest>> ArtifactDigests(const std::string& dir);
 
  private:
   store::Database& db_;

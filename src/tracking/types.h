@@ -57,6 +57,13 @@ struct Dataset {
   std::string profile;
 };
 
+// An uploaded artifact file's size and SHA-256 (path in the artifact store).
+struct ArtifactDigest {
+  std::string path;
+  int64_t size = 0;
+  std::string sha256;
+};
+
 struct DatasetInput {
   Dataset dataset;
   std::vector<Tag> tags;

@@ -5,6 +5,7 @@ registry API (lineage, audit, gates) is exercised with raw HTTP."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -262,3 +263,9 @@ def test_log_model_register_and_load(client, experiment_id):
     assert mv.version == "2"
     again = mlflow.sklearn.load_model(f"models:/{name}/2")
     assert list(again.predict(X)) == list(model.predict(X))
+    if os.environ.get("FERRY_TEST_SERVER", "ferry") == "ferry":
+        # Lineage lists the package's files with the digests recorded at upload.
+        lineage = requests.get(f"{client.tracking_uri}/api/v1/models/{name}/versions/1/lineage",
+                               timeout=30).json()
+        files = {f["path"]: f["sha256"] for f in lineage["files"]}
+        assert "MLmodel" in files and len(files["MLmodel"]) == 64

@@ -65,7 +65,12 @@ Json RegistryEventToJson(const registry::RegistryEvent& e) {
 }
 
 Json LineageToJson(const registry::Lineage& lineage) {
+  Json files = Json::array();
+  for (const auto& f : lineage.files) {
+    files.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+  }
   Json out = {{"model_version", ModelVersionToJson(lineage.version)},
+              {"files", files},
               {"code_version", lineage.code_version},
               {"source_name", lineage.source_name},
               {"aliases", lineage.aliases}};

@@ -1,9 +1,12 @@
 #include "registry/gate/gate.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -13,164 +16,323 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A real policy is a few dozen lines; the cap bounds parse time and memory.
 constexpr size_t kMaxPolicyBytes = 64 * 1024;
-constexpr int kMaxFlowDepth = 32;
+// A valid policy nests three levels (policy, rule list, rule). yaml-cpp
+// parses nesting by recursion, so hostile depth is stopped well before it.
+constexpr int kMaxNesting = 8;
+// User text echoed in an error message is cut to this many bytes.
+constexpr size_t kMaxEcho = 64;
 
-// "line L, column C: " for a node (1-based).
-std::string At(const YAML::Mark& mark) {
-  if (mark.is_null()) return "";
-  return "line " + std::to_string(mark.line + 1) + ", column " +
-         std::to_string(mark.column + 1) + ": ";
+const char kEmptyPolicy[] =
+    "a policy needs at least one rule under 'compare' or 'thresholds'";
+
+// ---------------------------------------------------------------------------
+// Error positions
+
+// yaml-cpp marks are 0-based and may be null; every error still names a
+// position so a user can find it (a null mark reads as the start).
+std::string Position(const YAML::Mark& mark) {
+  int line = mark.is_null() ? 0 : mark.line;
+  int column = mark.is_null() ? 0 : mark.column;
+  return "line " + std::to_string(line + 1) + ", column " + std::to_string(column + 1);
+}
+
+Status BadAt(const YAML::Mark& mark, const std::string& what) {
+  return InvalidArgument("invalid gate policy at " + Position(mark) + ": " + what);
 }
 
 Status Bad(const YAML::Node& node, const std::string& what) {
-  return InvalidArgument("invalid gate policy at " + At(node.Mark()) + what);
+  return BadAt(node.Mark(), what);
 }
 
-// yaml-cpp parses flow collections recursively; a hostile "[[[[…" must not
-// reach it. Counts [ and { depth outside quoted scalars.
-Status CheckFlowDepth(std::string_view text) {
-  int depth = 0;
-  char quote = 0;
-  size_t line = 1, column = 0;
-  for (char c : text) {
-    ++column;
-    if (c == '\n') {
-      ++line;
-      column = 0;
+std::string Echo(const std::string& text) {
+  return "'" + (text.size() > kMaxEcho ? text.substr(0, kMaxEcho) + "..." : text) + "'";
+}
+
+std::string Quoted(const std::string& field) { return "'" + field + "'"; }
+
+// ---------------------------------------------------------------------------
+// Shape check: runs on the parser's events before any tree is built.
+
+// The range of the byte after a UTF-8 lead byte, which excludes overlong
+// forms, UTF-16 surrogates and code points past U+10FFFF; {0, 0} when the
+// byte cannot lead a sequence of `length` bytes.
+std::pair<unsigned char, unsigned char> SecondByteRange(unsigned char lead, int& length) {
+  length = lead < 0x80   ? 1
+           : lead < 0xC2 ? 0
+           : lead < 0xE0 ? 2
+           : lead < 0xF0 ? 3
+           : lead < 0xF5 ? 4
+                         : 0;
+  if (lead == 0xE0) return {0xA0, 0xBF};
+  if (lead == 0xED) return {0x80, 0x9F};
+  if (lead == 0xF0) return {0x90, 0xBF};
+  if (lead == 0xF4) return {0x80, 0x8F};
+  return {0x80, 0xBF};
+}
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    int length = 0;
+    auto [low, high] = SecondByteRange(static_cast<unsigned char>(text[i]), length);
+    if (length == 0 || text.size() - i < static_cast<size_t>(length)) return false;
+    for (int k = 1; k < length; ++k) {
+      auto byte = static_cast<unsigned char>(text[i + k]);
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
     }
-    if (quote) {
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '\'' || c == '"') quote = c;
-    if (c == '[' || c == '{') ++depth;
-    if (c == ']' || c == '}') --depth;
-    if (depth > kMaxFlowDepth) {
-      return InvalidArgument("invalid gate policy at line " + std::to_string(line) +
-                             ", column " + std::to_string(column) + ": nested deeper than " +
-                             std::to_string(kMaxFlowDepth) + " levels");
+    i += length;
+  }
+  return true;
+}
+
+// Refuses what no policy needs and a hostile document would use: anchors
+// and aliases (a "billion laughs" document grows exponentially for whoever
+// walks its tree), nesting deep enough to exhaust yaml-cpp's recursive
+// parser, text that is not UTF-8 (it could not be stored as JSON), and a
+// second document (it would be silently ignored).
+class ShapeCheck : public YAML::EventHandler {
+ public:
+  int documents() const { return documents_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ > 1) {
+      Refuse(mark, "a policy is a single YAML document; found a second");
     }
   }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    NoAnchor(mark, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    Refuse(mark, "YAML aliases (*name) are not allowed in a gate policy");
+  }
+  void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+    Refuse(mark, "YAML anchors (&" + name.substr(0, kMaxEcho) +
+                     ") are not allowed in a gate policy");
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    NoAnchor(mark, anchor);
+    if (!IsValidUtf8(value)) Refuse(mark, "text is not valid UTF-8");
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Enter(mark, anchor);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Enter(mark, anchor);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  // Throwing is the only way to stop yaml-cpp's parser midway;
+  // ParseGatePolicy catches it like any other parse error.
+  [[noreturn]] static void Refuse(const YAML::Mark& mark, const std::string& what) {
+    throw YAML::ParserException(mark, what);
+  }
+  static void NoAnchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) {
+      Refuse(mark, "YAML anchors are not allowed in a gate policy");
+    }
+  }
+  void Enter(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    NoAnchor(mark, anchor);
+    if (++depth_ > kMaxNesting) {
+      Refuse(mark, "nested deeper than " + std::to_string(kMaxNesting) + " levels");
+    }
+  }
+
+  int documents_ = 0;
+  int depth_ = 0;
+};
+
+// Throws YAML::Exception on a syntax error or a refused shape.
+Status CheckShape(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  ShapeCheck check;
+  while (parser.HandleNextDocument(check)) {
+  }
+  if (check.documents() == 0) return BadAt(YAML::Mark(), kEmptyPolicy);
   return Status::Ok();
 }
 
-Status CheckKeys(const YAML::Node& map, std::initializer_list<const char*> allowed,
+// ---------------------------------------------------------------------------
+// Field readers
+
+Status CheckKeys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
                  const std::string& where) {
   if (!map.IsMap()) return Bad(map, where + " must be a mapping");
-  for (const auto& kv : map) {
-    std::string key = kv.first.Scalar();
-    bool known = std::any_of(allowed.begin(), allowed.end(),
-                             [&](const char* k) { return key == k; });
-    if (!known) {
+  std::set<std::string> seen;
+  for (const auto& entry : map) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) return Bad(key, "keys in " + where + " must be names");
+    const std::string& name = key.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       std::string list;
-      for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
-      return Bad(kv.first, "unknown key '" + key + "' in " + where + " (expected " + list + ")");
+      for (std::string_view k : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(k);
+      }
+      return Bad(
+          key, "unknown key " + Echo(name) + " in " + where + " (expected " + list + ")");
+    }
+    if (!seen.insert(name).second) {
+      return Bad(key, "duplicate key " + Echo(name) + " in " + where);
     }
   }
   return Status::Ok();
 }
 
-Result<std::string> ScalarText(const YAML::Node& node, const std::string& field) {
-  if (!node.IsScalar()) return Bad(node, "'" + field + "' must be a string");
+Result<std::string> Text(const YAML::Node& node, const std::string& field) {
+  if (!node.IsScalar()) return Bad(node, Quoted(field) + " must be a string");
   return node.Scalar();
 }
 
+// Numbers and booleans must be plain scalars: a quoted "5" is a string in
+// YAML as in JSON, and accepting it would hide a type error.
+bool IsPlain(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }
+
+bool IsYamlNonFinite(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text == ".inf" || text == "+.inf" || text == "-.inf" || text == ".nan";
+}
+
 Result<double> Number(const YAML::Node& node, const std::string& field) {
-  if (!node.IsScalar()) return Bad(node, "'" + field + "' must be a number");
-  double value = 0;
-  try {
-    value = node.as<double>();
-  } catch (const YAML::Exception&) {
-    return Bad(node, "'" + field + "' must be a number, got '" + node.Scalar().substr(0, 64) + "'");
+  if (!IsPlain(node)) return Bad(node, Quoted(field) + " must be a number");
+  const std::string& text = node.Scalar();
+  if (IsYamlNonFinite(text)) {
+    return Bad(node, Quoted(field) + " must be a finite number, got " + Echo(text));
   }
-  if (!std::isfinite(value)) return Bad(node, "'" + field + "' must be finite");
+  // YAML allows a leading '+'; from_chars does not.
+  size_t start = text.size() > 1 && text[0] == '+' && text[1] != '-' ? 1 : 0;
+  double value = 0;
+  const char* last = text.data() + text.size();
+  auto [end, error] = std::from_chars(text.data() + start, last, value);
+  if (error == std::errc::result_out_of_range) {
+    return Bad(node, Quoted(field) + " is out of range: " + Echo(text));
+  }
+  if (error != std::errc() || end != last) {
+    return Bad(node, Quoted(field) + " must be a number, got " + Echo(text));
+  }
+  if (!std::isfinite(value)) {
+    return Bad(node, Quoted(field) + " must be a finite number, got " + Echo(text));
+  }
   return value;
 }
 
 Result<bool> Boolean(const YAML::Node& node, const std::string& field) {
-  try {
-    if (node.IsScalar()) return node.as<bool>();
-  } catch (const YAML::Exception&) {
+  // YAML 1.2's spellings only: yaml-cpp would also take yes/no/on/off.
+  if (IsPlain(node)) {
+    const std::string& text = node.Scalar();
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
   }
-  return Bad(node, "'" + field + "' must be true or false");
+  return Bad(node, Quoted(field) + " must be true or false");
+}
+
+Result<double> Margin(const YAML::Node& rule, const std::string& field) {
+  if (!rule[field]) return 0.0;
+  ASSIGN_OR_RETURN(double value, Number(rule[field], field));
+  if (value < 0) {
+    return Bad(rule[field],
+               Quoted(field) + " must be >= 0, got " + Echo(rule[field].Scalar()));
+  }
+  return value;
 }
 
 Result<std::string> MetricName(const YAML::Node& rule, const std::string& where) {
   if (!rule["metric"]) return Bad(rule, where + " needs 'metric'");
-  ASSIGN_OR_RETURN(std::string metric, ScalarText(rule["metric"], "metric"));
+  ASSIGN_OR_RETURN(std::string metric, Text(rule["metric"], "metric"));
   if (metric.empty()) return Bad(rule["metric"], "'metric' must not be empty");
   return metric;
 }
 
+Result<std::string> Slice(const YAML::Node& rule) {
+  if (!rule["slice"]) return std::string();
+  return Text(rule["slice"], "slice");
+}
+
+// ---------------------------------------------------------------------------
+// Enum words: one table per enum serves parsing and printing.
+
+template <typename E>
+struct Word {
+  const char* text;
+  E value;
+};
+
+constexpr Word<Direction> kDirections[] = {{"higher", Direction::kHigher},
+                                           {"lower", Direction::kLower}};
+constexpr Word<ThresholdOp> kOps[] = {{"<", ThresholdOp::kLt},  {"<=", ThresholdOp::kLe},
+                                      {">", ThresholdOp::kGt},  {">=", ThresholdOp::kGe},
+                                      {"==", ThresholdOp::kEq}, {"!=", ThresholdOp::kNe}};
+constexpr Word<Approval> kApprovals[] = {{"automatic", Approval::kAutomatic},
+                                         {"manual", Approval::kManual}};
+
+template <typename E, size_t N>
+Result<E> ParseWord(const YAML::Node& node, const std::string& field,
+                    const Word<E> (&words)[N]) {
+  ASSIGN_OR_RETURN(std::string text, Text(node, field));
+  std::string expected;
+  for (const Word<E>& word : words) {
+    if (text == word.text) return word.value;
+    expected += (expected.empty() ? "" : " | ") + std::string(word.text);
+  }
+  return Bad(node, Quoted(field) + " must be one of " + expected + ", got " + Echo(text));
+}
+
+template <typename E, size_t N>
+const char* WordFor(E value, const Word<E> (&words)[N]) {
+  for (const Word<E>& word : words) {
+    if (word.value == value) return word.text;
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------
+// Rules and the policy
+
 Result<CompareRule> ParseCompare(const YAML::Node& node) {
   RETURN_IF_ERROR(CheckKeys(
-      node, {"metric", "direction", "min_delta", "min_relative", "allow_equal", "slice"},
+      node, {"metric", "slice", "direction", "min_delta", "min_relative", "allow_equal"},
       "a compare rule"));
   CompareRule rule;
   ASSIGN_OR_RETURN(rule.metric, MetricName(node, "a compare rule"));
-  if (node["slice"]) {
-    ASSIGN_OR_RETURN(rule.slice, ScalarText(node["slice"], "slice"));
-  }
+  ASSIGN_OR_RETURN(rule.slice, Slice(node));
   if (node["direction"]) {
-    ASSIGN_OR_RETURN(std::string dir, ScalarText(node["direction"], "direction"));
-    if (dir == "higher") {
-      rule.direction = Direction::kHigher;
-    } else if (dir == "lower") {
-      rule.direction = Direction::kLower;
-    } else {
-      return Bad(node["direction"], "'direction' must be higher or lower, got '" + dir + "'");
-    }
+    ASSIGN_OR_RETURN(rule.direction,
+                     ParseWord(node["direction"], "direction", kDirections));
   }
-  for (auto [field, out] : {std::pair{"min_delta", &rule.min_delta},
-                            std::pair{"min_relative", &rule.min_relative}}) {
-    if (!node[field]) continue;
-    ASSIGN_OR_RETURN(*out, Number(node[field], field));
-    if (*out < 0) return Bad(node[field], std::string("'") + field + "' must not be negative");
-  }
+  ASSIGN_OR_RETURN(rule.min_delta, Margin(node, "min_delta"));
+  ASSIGN_OR_RETURN(rule.min_relative, Margin(node, "min_relative"));
   if (node["allow_equal"]) {
     ASSIGN_OR_RETURN(rule.allow_equal, Boolean(node["allow_equal"], "allow_equal"));
   }
   return rule;
 }
 
-constexpr std::pair<const char*, ThresholdOp> kOps[] = {
-    {"<", ThresholdOp::kLt},  {"<=", ThresholdOp::kLe}, {">", ThresholdOp::kGt},
-    {">=", ThresholdOp::kGe}, {"==", ThresholdOp::kEq}, {"!=", ThresholdOp::kNe},
-};
-
-const char* OpText(ThresholdOp op) {
-  for (const auto& [text, o] : kOps) {
-    if (o == op) return text;
-  }
-  return "?";
-}
-
 Result<ThresholdRule> ParseThreshold(const YAML::Node& node) {
-  RETURN_IF_ERROR(CheckKeys(node, {"metric", "op", "value", "slice"}, "a threshold"));
+  RETURN_IF_ERROR(CheckKeys(node, {"metric", "slice", "op", "value"}, "a threshold"));
   ThresholdRule rule;
   ASSIGN_OR_RETURN(rule.metric, MetricName(node, "a threshold"));
-  if (node["slice"]) {
-    ASSIGN_OR_RETURN(rule.slice, ScalarText(node["slice"], "slice"));
-  }
+  ASSIGN_OR_RETURN(rule.slice, Slice(node));
   if (!node["op"]) return Bad(node, "a threshold needs 'op'");
-  ASSIGN_OR_RETURN(std::string op, ScalarText(node["op"], "op"));
-  auto it = std::find_if(std::begin(kOps), std::end(kOps),
-                         [&](const auto& entry) { return op == entry.first; });
-  if (it == std::end(kOps)) {
-    return Bad(node["op"], "'op' must be one of < <= > >= == !=, got '" + op + "'");
-  }
-  rule.op = it->second;
+  ASSIGN_OR_RETURN(rule.op, ParseWord(node["op"], "op", kOps));
   if (!node["value"]) return Bad(node, "a threshold needs 'value'");
   ASSIGN_OR_RETURN(rule.value, Number(node["value"], "value"));
   return rule;
 }
 
 template <typename Rule>
-Status ParseList(const YAML::Node& list, const char* field, Result<Rule> (*parse)(const YAML::Node&),
-                 std::vector<Rule>& out) {
+Status ParseList(const YAML::Node& list, const std::string& field,
+                 Result<Rule> (*parse)(const YAML::Node&), std::vector<Rule>& out) {
   if (!list) return Status::Ok();
-  if (!list.IsSequence()) return Bad(list, std::string("'") + field + "' must be a list");
+  if (!list.IsSequence()) return Bad(list, Quoted(field) + " must be a list");
   for (const auto& item : list) {
     ASSIGN_OR_RETURN(Rule rule, parse(item));
     out.push_back(std::move(rule));
@@ -179,34 +341,43 @@ Status ParseList(const YAML::Node& list, const char* field, Result<Rule> (*parse
 }
 
 Result<GatePolicy> FromYaml(const YAML::Node& root) {
+  if (root.IsNull()) return Bad(root, kEmptyPolicy);
   RETURN_IF_ERROR(CheckKeys(root, {"compare", "thresholds", "approval"}, "the policy"));
   GatePolicy policy;
   RETURN_IF_ERROR(ParseList(root["compare"], "compare", ParseCompare, policy.compare));
-  RETURN_IF_ERROR(ParseList(root["thresholds"], "thresholds", ParseThreshold, policy.thresholds));
+  RETURN_IF_ERROR(
+      ParseList(root["thresholds"], "thresholds", ParseThreshold, policy.thresholds));
   if (root["approval"]) {
-    ASSIGN_OR_RETURN(std::string approval, ScalarText(root["approval"], "approval"));
-    if (approval == "automatic") {
-      policy.approval = Approval::kAutomatic;
-    } else if (approval == "manual") {
-      policy.approval = Approval::kManual;
-    } else {
-      return Bad(root["approval"], "'approval' must be automatic or manual, got '" + approval + "'");
-    }
+    ASSIGN_OR_RETURN(policy.approval,
+                     ParseWord(root["approval"], "approval", kApprovals));
   }
-  if (policy.compare.empty() && policy.thresholds.empty()) {
-    return Bad(root, "a policy needs at least one compare rule or threshold");
-  }
+  if (policy.compare.empty() && policy.thresholds.empty()) return Bad(root, kEmptyPolicy);
   return policy;
 }
 
-std::string Num(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
+// ---------------------------------------------------------------------------
+// Evaluation
+
+// Twelve significant digits: exact for margins people write, and hides
+// binary noise such as 0.07 * 100 = 7.000000000000001.
+std::string Readable(double value) {
+  char buffer[32];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value,
+                                    std::chars_format::general, 12);
+  return error == std::errc() ? std::string(buffer, end) : "?";
 }
 
-Json OptionalNumber(const std::optional<double>& v) {
-  return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
+std::string CompareRequirement(const CompareRule& rule) {
+  std::string text = rule.direction == Direction::kHigher ? "higher than" : "lower than";
+  if (rule.allow_equal) text += " or equal to";
+  text += " champion";
+  std::string margins;
+  if (rule.min_delta > 0) margins = ">= " + Readable(rule.min_delta) + " (abs)";
+  if (rule.min_relative > 0) {
+    margins += (margins.empty() ? "" : " and ") +
+               (">= " + Readable(rule.min_relative * 100) + "% (rel)");
+  }
+  return margins.empty() ? text : text + " by " + margins;
 }
 
 std::optional<double> Lookup(const MetricValues& values, const std::string& key) {
@@ -215,32 +386,54 @@ std::optional<double> Lookup(const MetricValues& values, const std::string& key)
   return it->second;
 }
 
-std::string CompareRequirement(const CompareRule& r) {
-  std::string text = r.direction == Direction::kHigher ? "higher than champion" : "lower than champion";
-  if (r.allow_equal) text = (r.direction == Direction::kHigher ? "at least" : "at most") +
-                            std::string(" champion");
-  if (r.min_delta > 0) text += " by >= " + Num(r.min_delta) + " (abs)";
-  if (r.min_relative > 0) {
-    text += (r.min_delta > 0 ? " and >= " : " by >= ") + Num(r.min_relative * 100) + "% (rel)";
-  }
-  return text;
+// How far the challenger is ahead of the champion, positive when better.
+double Gain(Direction direction, double champion, double challenger) {
+  return direction == Direction::kHigher ? challenger - champion : champion - challenger;
 }
 
-GateRow EvaluateCompare(const CompareRule& rule, const std::optional<MetricValues>& champion,
+bool IsBetter(const CompareRule& rule, double gain) {
+  return gain > 0 || (rule.allow_equal && gain == 0);
+}
+
+bool ClearsMargins(const CompareRule& rule, double gain, double champion) {
+  // A zero relative margin is skipped so an infinite champion does not make
+  // 0 * inf = NaN, which would fail every comparison.
+  bool relative =
+      rule.min_relative == 0 || gain >= rule.min_relative * std::fabs(champion);
+  return gain >= rule.min_delta && relative;
+}
+
+// Fills passed/note from two present, non-NaN values.
+void Judge(const CompareRule& rule, double champion, double challenger, GateRow& row) {
+  double gain = Gain(rule.direction, champion, challenger);
+  row.passed = IsBetter(rule, gain) && ClearsMargins(rule, gain, champion);
+  if (row.passed) return;
+  if (gain == 0) {
+    row.note = "equal to champion";
+  } else {
+    row.note = gain > 0 ? "improvement below the margin" : "not better than champion";
+  }
+}
+
+// The challenger's value, or a failing row's note when it has none.
+bool ReadChallenger(const MetricValues& challenger, GateRow& row) {
+  row.challenger = Lookup(challenger, row.metric);
+  if (!row.challenger) {
+    row.note = "challenger has no value";
+  } else if (std::isnan(*row.challenger)) {
+    row.note = "challenger value is NaN";
+  }
+  return row.note.empty();
+}
+
+GateRow EvaluateCompare(const CompareRule& rule,
+                        const std::optional<MetricValues>& champion,
                         const MetricValues& challenger) {
   GateRow row;
   row.rule = "compare";
   row.metric = MetricKey(rule.metric, rule.slice);
   row.requirement = CompareRequirement(rule);
-  row.challenger = Lookup(challenger, row.metric);
-  if (!row.challenger) {
-    row.note = "challenger has no value";
-    return row;
-  }
-  if (std::isnan(*row.challenger)) {
-    row.note = "challenger value is NaN";
-    return row;
-  }
+  if (!ReadChallenger(challenger, row)) return row;
   if (!champion) {
     row.passed = true;
     row.note = "no champion";
@@ -251,23 +444,24 @@ GateRow EvaluateCompare(const CompareRule& rule, const std::optional<MetricValue
     row.note = "champion has no value";
     return row;
   }
-  double gain = rule.direction == Direction::kHigher ? *row.challenger - *row.champion
-                                                     : *row.champion - *row.challenger;
-  bool better = gain > 0 || (rule.allow_equal && gain == 0);
-  row.passed = better && gain >= rule.min_delta &&
-               gain >= rule.min_relative * std::fabs(*row.champion);
-  if (!row.passed) row.note = gain > 0 ? "improvement below the margin" : "not better";
+  Judge(rule, *row.champion, *row.challenger, row);
   return row;
 }
 
 bool Holds(double value, ThresholdOp op, double bound) {
   switch (op) {
-    case ThresholdOp::kLt: return value < bound;
-    case ThresholdOp::kLe: return value <= bound;
-    case ThresholdOp::kGt: return value > bound;
-    case ThresholdOp::kGe: return value >= bound;
-    case ThresholdOp::kEq: return value == bound;
-    case ThresholdOp::kNe: return value != bound;
+    case ThresholdOp::kLt:
+      return value < bound;
+    case ThresholdOp::kLe:
+      return value <= bound;
+    case ThresholdOp::kGt:
+      return value > bound;
+    case ThresholdOp::kGe:
+      return value >= bound;
+    case ThresholdOp::kEq:
+      return value == bound;
+    case ThresholdOp::kNe:
+      return value != bound;
   }
   return false;
 }
@@ -276,36 +470,59 @@ GateRow EvaluateThreshold(const ThresholdRule& rule, const MetricValues& challen
   GateRow row;
   row.rule = "threshold";
   row.metric = MetricKey(rule.metric, rule.slice);
-  row.requirement = std::string(OpText(rule.op)) + " " + Num(rule.value);
-  row.challenger = Lookup(challenger, row.metric);
-  if (!row.challenger) {
-    row.note = "challenger has no value";
-  } else if (std::isnan(*row.challenger)) {
-    row.note = "challenger value is NaN";
-  } else {
-    row.passed = Holds(*row.challenger, rule.op, rule.value);
-  }
+  row.requirement = std::string(WordFor(rule.op, kOps)) + " " + Readable(rule.value);
+  if (!ReadChallenger(challenger, row)) return row;
+  row.passed = Holds(*row.challenger, rule.op, rule.value);
   return row;
+}
+
+// ---------------------------------------------------------------------------
+// JSON
+
+Json NumberOrNull(const std::optional<double>& value) {
+  return value && std::isfinite(*value) ? Json(*value) : Json(nullptr);
+}
+
+// A policy built in code (not parsed) may hold bytes that are not UTF-8;
+// replacing them beats the exception nlohmann would throw.
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json CompareToJson(const CompareRule& rule) {
+  Json json = {{"metric", rule.metric},
+               {"direction", WordFor(rule.direction, kDirections)},
+               {"min_delta", rule.min_delta},
+               {"min_relative", rule.min_relative},
+               {"allow_equal", rule.allow_equal}};
+  if (!rule.slice.empty()) json["slice"] = rule.slice;
+  return json;
+}
+
+Json ThresholdToJson(const ThresholdRule& rule) {
+  Json json = {
+      {"metric", rule.metric}, {"op", WordFor(rule.op, kOps)}, {"value", rule.value}};
+  if (!rule.slice.empty()) json["slice"] = rule.slice;
+  return json;
 }
 
 }  // namespace
 
 Result<GatePolicy> ParseGatePolicy(std::string_view text) {
   if (text.size() > kMaxPolicyBytes) {
-    return InvalidArgument("invalid gate policy: larger than " + std::to_string(kMaxPolicyBytes) +
-                           " bytes");
+    return InvalidArgument(
+        "invalid gate policy at line 1, column 1: " + std::to_string(text.size()) +
+        " bytes, more than the " + std::to_string(kMaxPolicyBytes) + " allowed");
   }
-  RETURN_IF_ERROR(CheckFlowDepth(text));
-  YAML::Node root;
+  // yaml-cpp reports errors by throwing; none may leave this function.
   try {
-    root = YAML::Load(std::string(text));
+    std::string owned(text);
+    RETURN_IF_ERROR(CheckShape(owned));
+    return FromYaml(YAML::Load(owned));
   } catch (const YAML::Exception& e) {
-    return InvalidArgument("invalid gate policy at " + At(e.mark) + e.msg);
-  }
-  try {
-    return FromYaml(root);
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument("invalid gate policy at " + At(e.mark) + e.msg);
+    return BadAt(e.mark, e.msg);
+  } catch (const std::exception& e) {
+    return Internal(std::string("gate policy parser failed: ") + e.what());
   }
 }
 
@@ -315,42 +532,36 @@ std::string MetricKey(const std::string& metric, const std::string& slice) {
 
 std::string GatePolicyToJson(const GatePolicy& policy) {
   Json compare = Json::array();
-  for (const CompareRule& r : policy.compare) {
-    Json rule = {{"metric", r.metric},
-                 {"direction", r.direction == Direction::kHigher ? "higher" : "lower"},
-                 {"min_delta", r.min_delta},
-                 {"min_relative", r.min_relative},
-                 {"allow_equal", r.allow_equal}};
-    if (!r.slice.empty()) rule["slice"] = r.slice;
-    compare.push_back(std::move(rule));
-  }
+  for (const CompareRule& rule : policy.compare) compare.push_back(CompareToJson(rule));
   Json thresholds = Json::array();
-  for (const ThresholdRule& r : policy.thresholds) {
-    Json rule = {{"metric", r.metric}, {"op", OpText(r.op)}, {"value", r.value}};
-    if (!r.slice.empty()) rule["slice"] = r.slice;
-    thresholds.push_back(std::move(rule));
+  for (const ThresholdRule& rule : policy.thresholds) {
+    thresholds.push_back(ThresholdToJson(rule));
   }
-  return Json{{"compare", compare},
-              {"thresholds", thresholds},
-              {"approval", policy.approval == Approval::kManual ? "manual" : "automatic"}}
-      .dump();
+  return Dump({{"compare", compare},
+               {"thresholds", thresholds},
+               {"approval", WordFor(policy.approval, kApprovals)}});
 }
 
 std::vector<std::string> ReferencedMetrics(const GatePolicy& policy) {
   std::set<std::string> keys;
-  for (const auto& r : policy.compare) keys.insert(MetricKey(r.metric, r.slice));
-  for (const auto& r : policy.thresholds) keys.insert(MetricKey(r.metric, r.slice));
+  for (const CompareRule& rule : policy.compare) {
+    keys.insert(MetricKey(rule.metric, rule.slice));
+  }
+  for (const ThresholdRule& rule : policy.thresholds) {
+    keys.insert(MetricKey(rule.metric, rule.slice));
+  }
   return {keys.begin(), keys.end()};
 }
 
-GateDecision EvaluateGate(const GatePolicy& policy, const std::optional<MetricValues>& champion,
+GateDecision EvaluateGate(const GatePolicy& policy,
+                          const std::optional<MetricValues>& champion,
                           const MetricValues& challenger) {
   GateDecision decision;
   decision.needs_approval = policy.approval == Approval::kManual;
-  for (const auto& rule : policy.compare) {
+  for (const CompareRule& rule : policy.compare) {
     decision.rows.push_back(EvaluateCompare(rule, champion, challenger));
   }
-  for (const auto& rule : policy.thresholds) {
+  for (const ThresholdRule& rule : policy.thresholds) {
     decision.rows.push_back(EvaluateThreshold(rule, challenger));
   }
   decision.passed = std::all_of(decision.rows.begin(), decision.rows.end(),
@@ -363,16 +574,15 @@ std::string GateDecisionToJson(const GateDecision& decision) {
   for (const GateRow& row : decision.rows) {
     rows.push_back({{"rule", row.rule},
                     {"metric", row.metric},
-                    {"champion", OptionalNumber(row.champion)},
-                    {"challenger", OptionalNumber(row.challenger)},
+                    {"champion", NumberOrNull(row.champion)},
+                    {"challenger", NumberOrNull(row.challenger)},
                     {"requirement", row.requirement},
                     {"passed", row.passed},
                     {"note", row.note}});
   }
-  return Json{{"passed", decision.passed},
-              {"needs_approval", decision.needs_approval},
-              {"rows", rows}}
-      .dump();
+  return Dump({{"passed", decision.passed},
+               {"needs_approval", decision.needs_approval},
+               {"rows", rows}});
 }
 
 }  // namespace ferry::registry
