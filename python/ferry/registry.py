@@ -95,3 +95,23 @@ class RegistryMixin:
         body = {"candidate": str(candidate), "alias": alias, "approve": approve,
                 "reason": reason}
         return self._call("POST", f"/models/{_q(name)}/promote", body)
+
+    # -- webhooks -------------------------------------------------------------
+    def create_webhook(self, url: str, model: str = "", events: Optional[List[str]] = None,
+                       secret: Optional[str] = None) -> Dict[str, Any]:
+        """Registers `url` for registry events (all, or `events` such as
+        ["set_alias"]) of `model` (or every model). The answer holds
+        `webhook` and the `secret` that signs deliveries (shown only here)."""
+        body: Dict[str, Any] = {"url": url, "model": model, "events": events or []}
+        if secret is not None:
+            body["secret"] = secret
+        return self._call("POST", "/webhooks", body)
+
+    def list_webhooks(self) -> List[Dict[str, Any]]:
+        return self._call("GET", "/webhooks")["webhooks"]
+
+    def delete_webhook(self, webhook_id: Any) -> None:
+        self._call("DELETE", f"/webhooks/{webhook_id}")
+
+    def webhook_deliveries(self, webhook_id: Any) -> List[Dict[str, Any]]:
+        return self._call("GET", f"/webhooks/{webhook_id}/deliveries")["deliveries"]

@@ -60,3 +60,17 @@ def test_gated_promotion_lineage_and_audit(client):
     with pytest.raises(FerryError) as err:
         client.get_alias(name, "champion")
     assert err.value.code == "NOT_FOUND"
+
+
+def test_webhooks_from_the_sdk(client):
+    hook = client.create_webhook("http://127.0.0.1:1/never", model="nobody",
+                                 events=["set_alias"])
+    assert len(hook["secret"]) >= 16
+    hook_id = hook["webhook"]["id"]
+    assert any(h["id"] == hook_id for h in client.list_webhooks())
+    assert client.webhook_deliveries(hook_id) == []
+    with pytest.raises(FerryError) as err:
+        client.create_webhook("ftp://example.com/x")
+    assert err.value.status == 400
+    client.delete_webhook(hook_id)
+    assert all(h["id"] != hook_id for h in client.list_webhooks())

@@ -26,7 +26,8 @@ std::string Encode(const std::string& text);
 std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
                          const std::string& target, const Json& body = nullptr);
 
-// `ferry models …` (model_commands.cc).
+// `ferry models …` and `ferry webhooks …` (model_commands.cc).
 void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 
 }  // namespace ferry::cli

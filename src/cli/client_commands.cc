@@ -111,6 +111,7 @@ void AddClientCommands(CLI::App& app, int& exit_code) {
   AddExperiments(app, flags, exit_code);
   AddRuns(app, flags, exit_code);
   AddModelCommands(app, flags, exit_code);
+  AddWebhookCommands(app, flags, exit_code);
 }
 
 }  // namespace ferry::cli

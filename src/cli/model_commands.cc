@@ -231,4 +231,53 @@ void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc
   promote->add_option("--reason", f->reason, "Why (recorded in the audit trail)");
 }
 
+void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc) {
+  CLI::App* hooks = app.add_subcommand("webhooks", "Registry webhooks: signed POSTs of "
+                                                   "registry events.");
+  hooks->require_subcommand(1);
+  struct HookFlags {
+    std::string url, model, secret, id;
+    std::vector<std::string> events;
+  };
+  auto f = std::make_shared<HookFlags>();
+  CLI::App* create = Sub(hooks, "create", "Register a URL; prints the id and the secret.", [=] {
+    Json body = {{"url", f->url}, {"model", f->model}, {"events", f->events}};
+    if (!f->secret.empty()) body["secret"] = f->secret;
+    auto out = Call(*flags, "POST", "/api/v1/webhooks", body);
+    if (!out) return false;
+    std::cout << "id " << (*out)["webhook"].value("id", "") << "\nsecret "
+              << out->value("secret", "") << "\n";
+    return true;
+  }, rc);
+  create->add_option("url", f->url, "http://host:port/path")->required();
+  create->add_option("--model", f->model, "Only this model's events");
+  create->add_option("--event", f->events, "Only these actions (e.g. set_alias)");
+  create->add_option("--secret", f->secret, "Signing secret (generated when not given)");
+  Sub(hooks, "list", "List webhooks.", [=] {
+    auto out = Call(*flags, "GET", "/api/v1/webhooks");
+    if (!out) return false;
+    for (const auto& h : (*out)["webhooks"]) {
+      std::cout << std::left << std::setw(6) << h.value("id", "") << std::setw(20)
+                << (h.value("model", "").empty() ? "*" : h.value("model", "")) << h.value("url", "")
+                << "\n";
+    }
+    return true;
+  }, rc);
+  Sub(hooks, "delete", "Delete a webhook.", [=] {
+    return Call(*flags, "DELETE", "/api/v1/webhooks/" + Encode(f->id)).has_value();
+  }, rc)->add_option("id", f->id, "Webhook id")->required();
+  Sub(hooks, "deliveries", "Show a webhook's delivery attempts.", [=] {
+    auto out = Call(*flags, "GET", "/api/v1/webhooks/" + Encode(f->id) + "/deliveries");
+    if (!out) return false;
+    for (const auto& d : (*out)["deliveries"]) {
+      std::cout << "event " << d.value("event_id", int64_t{0}) << " attempt "
+                << d.value("attempt", 0) << ": "
+                << (d.value("delivered", false) ? "delivered" : "failed") << " (HTTP "
+                << d.value("status_code", 0) << ")" << (d.value("error", "").empty() ? "" : " ")
+                << d.value("error", "") << "\n";
+    }
+    return true;
+  }, rc)->add_option("id", f->id, "Webhook id")->required();
+}
+
 }  // namespace ferry::cli

@@ -71,3 +71,16 @@ def test_models_register_gate_promote_lineage(client, url, experiment_id, tmp_pa
 
     missing = ferry(url, "models", "lineage", f"{name}@nobody")
     assert missing.returncode != 0 and "404" in missing.stderr
+
+
+def test_webhook_commands(url):
+    ferry_feature("the ferry CLI")
+    created = ferry(url, "webhooks", "create", "http://127.0.0.1:1/x", "--event", "set_alias")
+    assert created.returncode == 0, created.stderr
+    hook_id = created.stdout.split()[1]
+    assert "secret " in created.stdout
+    assert "http://127.0.0.1:1/x" in ferry(url, "webhooks", "list").stdout
+    assert ferry(url, "webhooks", "deliveries", hook_id).returncode == 0
+    assert ferry(url, "webhooks", "delete", hook_id).returncode == 0
+    gone = ferry(url, "webhooks", "delete", hook_id)
+    assert gone.returncode != 0 and "404" in gone.stderr
