@@ -42,6 +42,35 @@ class RegistryMixin:
     def delete_model(self, name: str) -> None:
         self._call("DELETE", f"/models/{_q(name)}")
 
+    def update_model(self, name: str, description: Optional[str] = None,
+                     new_name: Optional[str] = None) -> Dict[str, Any]:
+        body = {k: v for k, v in (("description", description), ("new_name", new_name))
+                if v is not None}
+        return self._call("PATCH", f"/models/{_q(name)}", body)["model"]
+
+    def set_model_tag(self, name: str, key: str, value: str) -> None:
+        self._call("PUT", f"/models/{_q(name)}/tags/{_q(key)}", {"value": value})
+
+    def delete_model_tag(self, name: str, key: str) -> None:
+        self._call("DELETE", f"/models/{_q(name)}/tags/{_q(key)}")
+
+    def update_version(self, name: str, version: Any, description: Optional[str] = None,
+                       stage: Optional[str] = None,
+                       archive_existing: bool = False) -> Dict[str, Any]:
+        """New description and/or legacy stage (None, Staging, Production, Archived)."""
+        body: Dict[str, Any] = {"archive_existing": archive_existing}
+        if description is not None:
+            body["description"] = description
+        if stage is not None:
+            body["stage"] = stage
+        return self._call("PATCH", f"/models/{_q(name)}/versions/{version}", body)["model_version"]
+
+    def set_version_tag(self, name: str, version: Any, key: str, value: str) -> None:
+        self._call("PUT", f"/models/{_q(name)}/versions/{version}/tags/{_q(key)}", {"value": value})
+
+    def delete_version_tag(self, name: str, version: Any, key: str) -> None:
+        self._call("DELETE", f"/models/{_q(name)}/versions/{version}/tags/{_q(key)}")
+
     def register_version(self, name: str, source: str, run_id: str = "",
                          description: str = "",
                          tags: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:

@@ -62,6 +62,35 @@ def test_gated_promotion_lineage_and_audit(client):
     assert err.value.code == "NOT_FOUND"
 
 
+def test_model_and_version_updates(client):
+    exp = client.create_experiment(f"sdk-{uuid.uuid4().hex}")
+    name = f"upd-{uuid.uuid4().hex[:8]}"
+    client.create_model(name)
+    run = trained(client, exp, 0.9)
+    for _ in range(2):
+        client.register_version(name, f"runs:/{run}/model")
+    renamed = client.update_model(name, description="v2 detector", new_name=name + "-x")
+    assert renamed["name"] == name + "-x" and renamed["description"] == "v2 detector"
+    name += "-x"
+    client.set_model_tag(name, "team", "risk")
+    assert {"key": "team", "value": "risk"} in client.get_model(name)["tags"]
+    client.delete_model_tag(name, "team")
+    assert client.get_model(name)["tags"] == []
+    client.update_version(name, 1, stage="Production")
+    v2 = client.update_version(name, 2, description="candidate", stage="production",
+                               archive_existing=True)
+    assert v2["current_stage"] == "Production" and v2["description"] == "candidate"
+    assert client.get_version(name, 1)["current_stage"] == "Archived"
+    client.set_version_tag(name, 2, "validated", "yes")
+    assert client.get_version(name, 2)["tags"] == [{"key": "validated", "value": "yes"}]
+    client.delete_version_tag(name, 2, "validated")
+    with pytest.raises(FerryError) as err:
+        client.update_version(name, 2, stage="Prod")
+    assert err.value.status == 400
+    actions = [e["action"] for e in client.events(name)]
+    assert "rename_model" in actions and actions.count("transition_stage") >= 3
+
+
 def test_webhooks_from_the_sdk(client):
     hook = client.create_webhook("http://127.0.0.1:1/never", model="nobody",
                                  events=["set_alias"])

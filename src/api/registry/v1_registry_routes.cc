@@ -53,6 +53,61 @@ Result<Json> GetModel(Services& s, const Json&, HttpRequest& r, const Actor&) {
   return out;
 }
 
+// Rename and/or new description.
+Result<Json> UpdateModel(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  std::string name = r.path_params["name"];
+  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
+  ASSIGN_OR_RETURN(auto new_name, GetOptString(in, "new_name"));
+  if (description) RETURN_IF_ERROR(s.registry.UpdateModel(name, *description, actor).status());
+  if (new_name) {
+    RETURN_IF_ERROR(s.registry.RenameModel(name, *new_name, actor).status());
+    name = *new_name;
+  }
+  ASSIGN_OR_RETURN(auto m, s.registry.GetModel(name));
+  return Json{{"model", RegisteredModelToJson(m)}};
+}
+
+Result<Json> SetModelTag(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(auto value, GetOptString(in, "value"));
+  return EmptyOr(s.registry.SetModelTag(r.path_params["name"],
+                                        {r.path_params["key"], value.value_or("")}, actor));
+}
+
+Result<Json> DeleteModelTag(Services& s, const Json&, HttpRequest& r, const Actor& actor) {
+  return EmptyOr(s.registry.DeleteModelTag(r.path_params["name"], r.path_params["key"], actor));
+}
+
+// New description and/or stage (archive_existing moves the stage's other
+// versions to Archived).
+Result<Json> UpdateVersion(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  const std::string& name = r.path_params["name"];
+  const std::string& version = r.path_params["version"];
+  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
+  ASSIGN_OR_RETURN(auto stage, GetOptString(in, "stage"));
+  auto archive = in.find("archive_existing");
+  bool archive_existing = archive != in.end() && *archive == true;
+  if (description) {
+    RETURN_IF_ERROR(s.registry.UpdateVersion(name, version, *description, actor).status());
+  }
+  if (stage) {
+    RETURN_IF_ERROR(
+        s.registry.TransitionStage(name, version, *stage, archive_existing, actor).status());
+  }
+  ASSIGN_OR_RETURN(auto v, s.registry.GetVersion(name, version));
+  return Json{{"model_version", ModelVersionToJson(v)}};
+}
+
+Result<Json> SetVersionTag(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
+  ASSIGN_OR_RETURN(auto value, GetOptString(in, "value"));
+  return EmptyOr(s.registry.SetVersionTag(r.path_params["name"], r.path_params["version"],
+                                          {r.path_params["key"], value.value_or("")}, actor));
+}
+
+Result<Json> DeleteVersionTag(Services& s, const Json&, HttpRequest& r, const Actor& actor) {
+  return EmptyOr(s.registry.DeleteVersionTag(r.path_params["name"], r.path_params["version"],
+                                             r.path_params["key"], actor));
+}
+
 Result<Json> DeleteModel(Services& s, const Json&, HttpRequest& r, const Actor& actor) {
   return EmptyOr(s.registry.DeleteModel(r.path_params["name"], actor));
 }
@@ -220,6 +275,13 @@ void AddV1RegistryRoutes(Router& router, Services& s) {
   router.Add(Method::kGet, m, Handle(s, ListModels));
   router.Add(Method::kGet, m + "/{name}", Handle(s, GetModel));
   router.Add(Method::kDelete, m + "/{name}", Handle(s, DeleteModel));
+  router.Add(Method::kPatch, m + "/{name}", Handle(s, UpdateModel));
+  router.Add(Method::kPut, m + "/{name}/tags/{key}", Handle(s, SetModelTag));
+  router.Add(Method::kDelete, m + "/{name}/tags/{key}", Handle(s, DeleteModelTag));
+  router.Add(Method::kPatch, m + "/{name}/versions/{version}", Handle(s, UpdateVersion));
+  router.Add(Method::kPut, m + "/{name}/versions/{version}/tags/{key}", Handle(s, SetVersionTag));
+  router.Add(Method::kDelete, m + "/{name}/versions/{version}/tags/{key}",
+             Handle(s, DeleteVersionTag));
   router.Add(Method::kPost, m + "/{name}/versions", Handle(s, CreateVersion));
   router.Add(Method::kGet, m + "/{name}/versions", Handle(s, ListVersions));
   router.Add(Method::kGet, m + "/{name}/versions/{version}", Handle(s, GetVersion));
