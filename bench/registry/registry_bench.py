@@ -101,6 +101,9 @@ def phase(server, store, args, models):
         search_paths = [search_path(m["name"]) for m in order]
         search_file = write_paths(args.workdir, "search_paths.txt", search_paths)
 
+        # Warm-up at the same concurrency: the server opens its pooled database
+        # connections here, not inside the measured seconds.
+        run_wrk(port, "get", args.alias_clients, args.warmup, paths_file=alias_file)
         log(f"{server.name}/{store.name} (d) alias: {args.alias_clients} clients, {args.duration}s")
         with CpuMeter(server, store) as cpu:
             res = run_wrk(port, "get", args.alias_clients, args.duration, paths_file=alias_file)
@@ -155,6 +158,7 @@ def main():
     p.add_argument("--systems", default="ferry,mlflow")
     p.add_argument("--models", type=int, default=10000)
     p.add_argument("--duration", type=float, default=15)
+    p.add_argument("--warmup", type=float, default=3, help="seconds of (d) load before measuring")
     p.add_argument("--alias-clients", type=int, default=16)
     p.add_argument("--mlflow-workers", type=int, default=2)
     p.add_argument("--ferry-bin", default=default_ferry_bin())

@@ -86,19 +86,27 @@ Status LoadVersionDetails(SqlConnection& conn, std::vector<Keyed<ModelVersion>>&
     by_id[k.id] = &k.value;
     ids.push_back(k.id);
   }
-  RETURN_IF_ERROR(ForIds(conn,
-                         "SELECT version_id, key, value FROM model_version_tags WHERE "
-                         "version_id IN ",
-                         " ORDER BY version_id, key", ids, [&](const Row& row) {
-                           by_id[row.GetInt(0)]->tags.push_back(
-                               {row.GetText(1), row.GetText(2)});
-                           return Status::Ok();
-                         }));
-  return ForIds(conn, "SELECT version_id, alias FROM model_aliases WHERE version_id IN ",
-                " ORDER BY version_id, alias", ids, [&](const Row& row) {
-                  by_id[row.GetInt(0)]->aliases.push_back(row.GetText(1));
-                  return Status::Ok();
-                });
+  // Tags (kind 0) and aliases (kind 1) in one query: one round trip.
+  for (size_t first = 0; first < ids.size(); first += kChunk) {
+    size_t n = std::min(kChunk, ids.size() - first);
+    SqlParams params(ids.begin() + first, ids.begin() + first + n);
+    params.insert(params.end(), ids.begin() + first, ids.begin() + first + n);
+    std::string in = Placeholders(n);
+    RETURN_IF_ERROR(conn.Query(
+        "SELECT version_id, 0 AS kind, key, value FROM model_version_tags WHERE version_id IN " +
+            in + " UNION ALL SELECT version_id, 1, alias, '' FROM model_aliases WHERE "
+                 "version_id IN " + in + " ORDER BY 1, 2, 3",
+        params, [&](const Row& row) {
+          ModelVersion* v = by_id[row.GetInt(0)];
+          if (row.GetInt(1) == 0) {
+            v->tags.push_back({row.GetText(2), row.GetText(3)});
+          } else {
+            v->aliases.push_back(row.GetText(2));
+          }
+          return Status::Ok();
+        }));
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<ModelVersion>> QueryVersions(SqlConnection& conn, const std::string& where,
@@ -764,13 +772,16 @@ Status RegistryStore::DeleteAlias(const std::string& name, const std::string& al
 
 Result<ModelVersion> RegistryStore::GetVersionByAlias(const std::string& name,
                                                       const std::string& alias) {
+  // The hot path of serving and of MLflow's load_model: the version and its
+  // details in two queries; the model is looked up only to name a miss.
   std::vector<ModelVersion> found;
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
-    ASSIGN_OR_RETURN(int64_t id, ModelId(conn, name, false));
     ASSIGN_OR_RETURN(found, QueryVersions(conn,
-                                          "v.version_id = (SELECT version_id FROM model_aliases "
-                                          "WHERE model_id = ? AND alias = ?)",
-                                          {id, alias}));
+                                          "m.name = ? AND v.version_id = (SELECT a.version_id "
+                                          "FROM model_aliases a WHERE a.model_id = m.model_id "
+                                          "AND a.alias = ?)",
+                                          {name, alias}));
+    if (found.empty()) return ModelId(conn, name, false).status();
     return Status::Ok();
   }));
   if (found.empty()) {
