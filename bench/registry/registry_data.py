@@ -9,9 +9,9 @@ executemany; PostgreSQL: COPY, then ANALYZE. Going through the REST API
 would take MLflow most of an hour.
 """
 
-import csv
-import io
 import random
+
+from populate import bulk_insert  # bench/tracking/populate.py (on the path of registry_bench.py)
 
 BASE_TIME = 1735689600000  # 2025-01-01T00:00:00Z
 VERSIONS = 10
@@ -87,36 +87,17 @@ ORDER = ["models", "versions", "aliases", "model_tags", "version_tags"]
 def load(system, store, db, models):
     """Loads `models` into `db` of `store` for `system`. Returns row counts."""
     rows = _rows(system, models)
-    conn = store.connect(db)
-    try:
-        if store.name == "sqlite":
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("BEGIN")
-            for key in ORDER:
-                table, cols = COLUMNS[system][key]
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                marks = ", ".join("?" for _ in cols)
-                conn.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows[key])
-            conn.execute("COMMIT")
-        else:
+    bulk_insert(store, db, [(*COLUMNS[system][key], rows[key]) for key in ORDER])
+    if store.name != "sqlite" and system == "ferry":
+        # Later inserts must not collide with the loaded keys.
+        conn = store.connect(db)
+        try:
             with conn.cursor() as cur:
-                for key in ORDER:
-                    table, cols = COLUMNS[system][key]
-                    buf = io.StringIO()
-                    csv.writer(buf).writerows(rows[key])
-                    buf.seek(0)
-                    quoted = ", ".join(f'"{c}"' for c in cols)
-                    cur.copy_expert(f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv)", buf)
-                if system == "ferry":  # later inserts must not collide with the loaded keys
-                    cur.execute("SELECT setval(pg_get_serial_sequence('registered_models', "
-                                "'model_id'), (SELECT MAX(model_id) FROM registered_models))")
-                    cur.execute("SELECT setval(pg_get_serial_sequence('model_versions', "
-                                "'version_id'), (SELECT MAX(version_id) FROM model_versions))")
+                for table, column in (("registered_models", "model_id"),
+                                      ("model_versions", "version_id")):
+                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                                f"(SELECT MAX({column}) FROM {table}))")
             conn.commit()
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                for key in ORDER:
-                    cur.execute(f"ANALYZE {COLUMNS[system][key][0]}")
-        return {k: len(v) for k, v in rows.items()}
-    finally:
-        conn.close()
+        finally:
+            conn.close()
+    return {k: len(v) for k, v in rows.items()}

@@ -103,6 +103,45 @@ def _artifact_location(conn, experiment_id, placeholder):
     return row[0]
 
 
+def bulk_insert(store, db, batches, sqlite_analyze=False):
+    """Inserts `batches` [(table, columns, rows)] into `db` of a stopped server's
+    store. SQLite: one transaction of executemany (ANALYZE only when asked);
+    PostgreSQL: COPY in chunks, then ANALYZE of every table."""
+    conn = store.connect(db)
+    try:
+        if store.name == "sqlite":
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -1000000")
+            conn.execute("BEGIN")
+            for table, cols, rows in batches:
+                quoted = ", ".join(f'"{c}"' for c in cols)
+                marks = ", ".join("?" for _ in cols)
+                conn.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+            conn.execute("COMMIT")
+            if sqlite_analyze:
+                conn.execute("ANALYZE")
+                conn.commit()
+            return
+        with conn.cursor() as cur:
+            for table, cols, rows in batches:
+                quoted = ", ".join(f'"{c}"' for c in cols)
+                for start in range(0, len(rows), 200000):
+                    buf = io.StringIO()
+                    w = csv.writer(buf)
+                    for row in rows[start:start + 200000]:
+                        w.writerow(["f" if v is False else repr(v) if isinstance(v, float) else v
+                                    for v in row])
+                    buf.seek(0)
+                    cur.copy_expert(f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv)", buf)
+        conn.commit()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for table, _, _ in batches:
+                cur.execute(f"ANALYZE {table}")
+    finally:
+        conn.close()
+
+
 def load(system, store, db, runs, experiment_id, sqlite_analyze=False):
     """Loads `runs` into `db` of `store` for `system` ('ferry' | 'mlflow'). Returns row counts.
 
@@ -111,41 +150,9 @@ def load(system, store, db, runs, experiment_id, sqlite_analyze=False):
     """
     conn = store.connect(db)
     try:
-        if store.name == "sqlite":
-            location = _artifact_location(conn, experiment_id, "?")
-            rows = _rows(system, runs, experiment_id, location)
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("PRAGMA cache_size = -1000000")
-            conn.execute("BEGIN")
-            for table in ORDER:
-                cols = COLUMNS[system][table]
-                quoted = ", ".join(f'"{c}"' for c in cols)
-                marks = ", ".join("?" for _ in cols)
-                conn.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows[table])
-            conn.execute("COMMIT")
-            if sqlite_analyze:
-                conn.execute("ANALYZE")
-                conn.commit()
-        else:
-            location = _artifact_location(conn, experiment_id, "%s")
-            rows = _rows(system, runs, experiment_id, location)
-            with conn.cursor() as cur:
-                for table in ORDER:
-                    cols = ", ".join(f'"{c}"' for c in COLUMNS[system][table])
-                    data = rows[table]
-                    for start in range(0, len(data), 200000):
-                        buf = io.StringIO()
-                        w = csv.writer(buf)
-                        for row in data[start:start + 200000]:
-                            w.writerow(["f" if v is False else repr(v) if isinstance(v, float) else v
-                                        for v in row])
-                        buf.seek(0)
-                        cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)", buf)
-            conn.commit()
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                for table in ORDER:
-                    cur.execute(f"ANALYZE {table}")
-        return {t: len(v) for t, v in rows.items()}
+        location = _artifact_location(conn, experiment_id, "?" if store.name == "sqlite" else "%s")
     finally:
         conn.close()
+    rows = _rows(system, runs, experiment_id, location)
+    bulk_insert(store, db, [(t, COLUMNS[system][t], rows[t]) for t in ORDER], sqlite_analyze)
+    return {t: len(v) for t, v in rows.items()}

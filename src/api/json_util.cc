@@ -142,6 +142,14 @@ Result<std::vector<Json>> GetObjectList(const Json& obj, std::string_view field)
   return out;
 }
 
+Result<bool> GetOptBool(const Json& obj, std::string_view field) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_string() && (*it == "true" || *it == "false")) return *it == "true";
+  return WrongType(field, "a boolean", *it);
+}
+
 Json DoubleToJson(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";

@@ -33,6 +33,9 @@ Result<double> GetDouble(const Json& obj, std::string_view field);
 // query parameter given once arrives as a string.
 Result<std::vector<std::string>> GetStringList(const Json& obj, std::string_view field,
                                                bool allow_single = true);
+// true/false, or the strings "true"/"false" (a query parameter); missing or
+// null = false.
+Result<bool> GetOptBool(const Json& obj, std::string_view field);
 // An array of objects (missing = empty).
 Result<std::vector<Json>> GetObjectList(const Json& obj, std::string_view field);
 

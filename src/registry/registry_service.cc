@@ -100,10 +100,8 @@ Result<tracking::EntitySearch> CompileSearch(const SearchRequest& request, bool 
 
 template <typename T>
 Page<T> ToPage(std::vector<T> found, int64_t offset, int64_t max_results) {
-  bool more = static_cast<int64_t>(found.size()) > max_results;
-  if (more) found.resize(static_cast<size_t>(max_results));
   Page<T> page;
-  page.next_page_token = NextPageToken(offset, found.size(), more);
+  page.next_page_token = TrimToPage(found, offset, max_results);
   page.items = std::move(found);
   return page;
 }

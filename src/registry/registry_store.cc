@@ -25,12 +25,6 @@ constexpr const char* kVersionFrom =
     " FROM model_versions v JOIN registered_models m ON m.model_id = v.model_id";
 constexpr size_t kChunk = 500;  // ids per IN list
 
-std::string Placeholders(size_t n) {
-  std::string out = "(";
-  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out + ")";
-}
-
 // A model or version row with its integer key.
 template <typename T>
 struct Keyed {
@@ -73,7 +67,7 @@ Status ForIds(SqlConnection& conn, const std::string& sql, const std::string& ta
   for (size_t first = 0; first < ids.size(); first += kChunk) {
     size_t n = std::min(kChunk, ids.size() - first);
     SqlParams params(ids.begin() + first, ids.begin() + first + n);
-    RETURN_IF_ERROR(conn.Query(sql + Placeholders(n) + tail, params, on_row));
+    RETURN_IF_ERROR(conn.Query(sql + store::InList(n) + tail, params, on_row));
   }
   return Status::Ok();
 }
@@ -91,7 +85,7 @@ Status LoadVersionDetails(SqlConnection& conn, std::vector<Keyed<ModelVersion>>&
     size_t n = std::min(kChunk, ids.size() - first);
     SqlParams params(ids.begin() + first, ids.begin() + first + n);
     params.insert(params.end(), ids.begin() + first, ids.begin() + first + n);
-    std::string in = Placeholders(n);
+    std::string in = store::InList(n);
     RETURN_IF_ERROR(conn.Query(
         "SELECT version_id, 0 AS kind, key, value FROM model_version_tags WHERE version_id IN " +
             in + " UNION ALL SELECT version_id, 1, alias, '' FROM model_aliases WHERE "
@@ -186,11 +180,9 @@ Status LoadModelDetails(SqlConnection& conn, std::vector<Keyed<RegisteredModel>>
                            return Status::Ok();
                          }));
   ASSIGN_OR_RETURN(std::vector<ModelVersion> versions, VersionsByIds(conn, latest));
-  for (ModelVersion& v : versions) {
-    for (auto& k : models) {
-      if (k.value.name == v.name) k.value.latest_versions.push_back(v);
-    }
-  }
+  std::unordered_map<std::string, RegisteredModel*> by_name;
+  for (auto& k : models) by_name[k.value.name] = &k.value;
+  for (ModelVersion& v : versions) by_name[v.name]->latest_versions.push_back(std::move(v));
   for (auto& k : models) {
     std::sort(k.value.latest_versions.begin(), k.value.latest_versions.end(),
               [](const ModelVersion& a, const ModelVersion& b) { return a.version < b.version; });

@@ -182,6 +182,15 @@ Status Webhooks::DeliverFor(const Webhook& hook, const std::string& secret, int6
           return Status::Ok();
         });
   }));
+  auto move_cursor = [&](int64_t to) {
+    return db_.Write([&](SqlConnection& conn) {
+      return conn
+          .Execute("UPDATE webhooks SET cursor_event_id = ? WHERE webhook_id = ?", {to, hook.id})
+          .status();
+    });
+  };
+  // The cursor is written after each delivered event (so a restart does not
+  // send it again) and once past the events the webhook does not match.
   for (const EventRow& e : events) {
     if (Matches(hook, e)) {
       std::chrono::milliseconds backoff = options_.first_backoff;
@@ -207,13 +216,11 @@ Status Webhooks::DeliverFor(const Webhook& hook, const std::string& secret, int6
         if (attempt < options_.max_attempts && !Pause(backoff)) return Status::Ok();
         backoff *= 2;
       }
+      RETURN_IF_ERROR(move_cursor(e.id));
+      cursor = e.id;
     }
-    RETURN_IF_ERROR(db_.Write([&](SqlConnection& conn) {
-      return conn
-          .Execute("UPDATE webhooks SET cursor_event_id = ? WHERE webhook_id = ?", {e.id, hook.id})
-          .status();
-    }));
   }
+  if (!events.empty() && events.back().id > cursor) return move_cursor(events.back().id);
   return Status::Ok();
 }
 

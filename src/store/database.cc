@@ -8,6 +8,12 @@
 
 namespace ferry::store {
 
+std::string InList(size_t n) {
+  std::string out = "(";
+  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out + ")";
+}
+
 Result<int64_t> QueryInt(SqlConnection& conn, std::string_view sql,
                          const SqlParams& params) {
   int64_t value = 0;

@@ -74,6 +74,9 @@ class Database {
 // "sqlite::memory:" or "postgresql://user@host:port/db". Applies migrations.
 Result<std::unique_ptr<Database>> OpenDatabase(std::string_view url);
 
+// "(?, ?, …)" with `n` placeholders, for `column IN` lists of bound values.
+std::string InList(size_t n);
+
 // Helpers for reading single values.
 Result<int64_t> QueryInt(SqlConnection& conn, std::string_view sql,
                          const SqlParams& params);

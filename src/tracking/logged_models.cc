@@ -16,7 +16,7 @@ using store::SqlParams;
 constexpr int64_t kMaxLoggedModelResults = 1000;
 constexpr const char* kColumns =
     "model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, "
-    "status, status_message, model_type, source_run_id";
+    "status, status_message, model_type, source_run_id, lifecycle_stage";
 
 LoggedModel ReadModel(const Row& row) {
   LoggedModel m;
@@ -30,6 +30,7 @@ LoggedModel ReadModel(const Row& row) {
   m.status_message = row.GetText(7);
   m.model_type = row.GetText(8);
   m.source_run_id = row.GetText(9);
+  m.lifecycle_stage = row.GetText(10);
   return m;
 }
 
@@ -43,12 +44,6 @@ bool IsStatus(const std::string& s) {
 
 Status CheckId(const std::string& id) {
   return IsValidLoggedModelId(id) ? Status::Ok() : NotFoundModel(id);
-}
-
-std::string InList(size_t n) {
-  std::string out = "(";
-  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out + ")";
 }
 
 Status UpsertTags(SqlConnection& conn, const std::string& id, const std::vector<Tag>& tags) {
@@ -146,7 +141,7 @@ Result<std::vector<LoggedModel>> LoggedModels::Load(SqlConnection& conn,
   std::vector<LoggedModel> found;
   if (ids.empty()) return found;
   SqlParams params(ids.begin(), ids.end());
-  std::string in = InList(ids.size());
+  std::string in = store::InList(ids.size());
   RETURN_IF_ERROR(conn.Query(std::string("SELECT ") + kColumns +
                                  " FROM logged_models WHERE model_id IN " + in,
                              params, [&](const Row& row) {
@@ -211,17 +206,13 @@ Result<LoggedModel> LoggedModels::Create(const CreateLoggedModelRequest& request
 Result<LoggedModel> LoggedModels::Get(const std::string& model_id, bool allow_deleted) {
   RETURN_IF_ERROR(CheckId(model_id));
   std::vector<LoggedModel> found;
-  bool deleted = false;
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
     ASSIGN_OR_RETURN(found, Load(conn, {model_id}));
-    ASSIGN_OR_RETURN(int64_t n, store::QueryInt(conn,
-                                                "SELECT COUNT(*) FROM logged_models WHERE "
-                                                "model_id = ? AND lifecycle_stage = 'deleted'",
-                                                {model_id}));
-    deleted = n > 0;
     return Status::Ok();
   }));
-  if (found.empty() || (deleted && !allow_deleted)) return NotFoundModel(model_id);
+  if (found.empty() || (found[0].lifecycle_stage != kActive && !allow_deleted)) {
+    return NotFoundModel(model_id);
+  }
   return std::move(found.front());
 }
 
@@ -300,9 +291,7 @@ Result<std::pair<std::vector<LoggedModel>, std::string>> LoggedModels::Search(
     ASSIGN_OR_RETURN(found, Load(conn, ids));
     return Status::Ok();
   }));
-  bool more = static_cast<int64_t>(found.size()) > request.max_results;
-  if (more) found.resize(static_cast<size_t>(request.max_results));
-  std::string token = NextPageToken(search.offset, found.size(), more);
+  std::string token = TrimToPage(found, search.offset, request.max_results);
   return std::make_pair(std::move(found), std::move(token));
 }
 

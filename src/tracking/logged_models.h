@@ -32,6 +32,7 @@ struct LoggedModel {
   std::string status_message;
   std::string model_type;
   std::string source_run_id;
+  std::string lifecycle_stage = kActive;  // "deleted" after Delete
   std::vector<Tag> tags;
   std::vector<Param> params;
 };

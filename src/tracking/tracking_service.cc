@@ -182,10 +182,9 @@ Result<SearchExperimentsResult> TrackingService::SearchExperiments(
   search.limit = request.max_results + 1;
   search.dialect = store_.dialect();
   ASSIGN_OR_RETURN(std::vector<Experiment> found, store_.SearchExperiments(search));
-  bool more = static_cast<int64_t>(found.size()) > request.max_results;
-  if (more) found.resize(request.max_results);
+  std::string token = TrimToPage(found, search.offset, request.max_results);
   SearchExperimentsResult result;
-  result.next_page_token = NextPageToken(search.offset, found.size(), more);
+  result.next_page_token = std::move(token);
   result.experiments = std::move(found);
   return result;
 }
@@ -326,9 +325,7 @@ Result<SearchRunsResult> TrackingService::SearchRuns(
   SearchRunsResult result;
   if (search.experiment_ids.empty()) return result;
   ASSIGN_OR_RETURN(std::vector<Run> runs, store_.SearchRuns(search));
-  bool more = static_cast<int64_t>(runs.size()) > request.max_results;
-  if (more) runs.resize(request.max_results);
-  result.next_page_token = NextPageToken(search.offset, runs.size(), more);
+  result.next_page_token = TrimToPage(runs, search.offset, request.max_results);
   result.runs = std::move(runs);
   return result;
 }
@@ -400,10 +397,9 @@ Result<MetricHistoryResult> TrackingService::GetMetricHistory(
   ASSIGN_OR_RETURN(std::vector<Metric> metrics,
                    store_.GetMetricHistory(info.run_id, key, max_results + 1,
                                            offset));
-  bool more = static_cast<int64_t>(metrics.size()) > max_results;
-  if (more) metrics.resize(max_results);
+  std::string token = TrimToPage(metrics, offset, max_results);
   MetricHistoryResult result;
-  result.next_page_token = NextPageToken(offset, metrics.size(), more);
+  result.next_page_token = std::move(token);
   result.metrics = std::move(metrics);
   return result;
 }

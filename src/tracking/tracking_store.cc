@@ -153,15 +153,9 @@ Result<std::vector<Run>> LoadRuns(SqlConnection& conn, const std::vector<std::st
   out.reserve(ids.size());
   for (size_t first = 0; first < ids.size(); first += kLoadChunk) {
     size_t last = std::min(ids.size(), first + kLoadChunk);
-    SqlParams params;
-    std::string in = "(";
-    for (size_t i = first; i < last; ++i) {
-      in += i == first ? "?" : ", ?";
-      params.push_back(ids[i]);
-    }
-    in += ")";
+    SqlParams params(ids.begin() + first, ids.begin() + last);
     std::unordered_map<std::string, Run> runs;
-    RETURN_IF_ERROR(LoadRunChunk(conn, in, params, runs));
+    RETURN_IF_ERROR(LoadRunChunk(conn, store::InList(last - first), params, runs));
     for (size_t i = first; i < last; ++i) {
       auto it = runs.find(ids[i]);
       if (it != runs.end()) {

@@ -10,10 +10,6 @@ namespace {
 using tracking::LoggedModel;
 
 Json LoggedModelToJson(const LoggedModel& m) {
-  Json tags = Json::array();
-  for (const auto& t : m.tags) tags.push_back({{"key", t.key}, {"value", t.value}});
-  Json params = Json::array();
-  for (const auto& p : m.params) params.push_back({{"key", p.key}, {"value", p.value}});
   Json info = {{"model_id", m.model_id},
                {"experiment_id", std::to_string(m.experiment_id)},
                {"name", m.name},
@@ -24,8 +20,9 @@ Json LoggedModelToJson(const LoggedModel& m) {
                {"model_type", m.model_type},
                {"source_run_id", m.source_run_id},
                {"status_message", m.status_message},
-               {"tags", tags}};
-  return {{"info", info}, {"data", {{"params", params}, {"metrics", Json::array()}}}};
+               {"tags", TagsToJson(m.tags)}};
+  return {{"info", info},
+          {"data", {{"params", ParamsToJson(m.params)}, {"metrics", Json::array()}}}};
 }
 
 Result<Json> ModelOut(const Result<LoggedModel>& m) {

@@ -6,12 +6,19 @@ using tracking::Metric;
 using tracking::Param;
 using tracking::Tag;
 
-namespace {
 Json TagsToJson(const std::vector<Tag>& tags) {
   Json arr = Json::array();
   for (const Tag& t : tags) arr.push_back({{"key", t.key}, {"value", t.value}});
   return arr;
 }
+
+Json ParamsToJson(const std::vector<Param>& params) {
+  Json arr = Json::array();
+  for (const Param& p : params) arr.push_back({{"key", p.key}, {"value", p.value}});
+  return arr;
+}
+
+namespace {
 
 std::string Field(std::string_view list, size_t i, std::string_view name) {
   return std::string(list) + "[" + std::to_string(i) + "]." + std::string(name);
@@ -62,11 +69,9 @@ Json MetricToJson(const Metric& m) {
 }
 
 Json RunToJson(const tracking::Run& run) {
-  Json metrics = Json::array(), params = Json::array();
+  Json metrics = Json::array();
   for (const Metric& m : run.metrics) metrics.push_back(MetricToJson(m));
-  for (const Param& p : run.params) {
-    params.push_back({{"key", p.key}, {"value", p.value}});
-  }
+  Json params = ParamsToJson(run.params);
   Json data = Json::object();
   if (!metrics.empty()) data["metrics"] = metrics;
   if (!params.empty()) data["params"] = params;

@@ -14,6 +14,9 @@ Json ExperimentToJson(const tracking::Experiment& e);
 Json RunInfoToJson(const tracking::RunInfo& info);
 Json RunToJson(const tracking::Run& run);
 Json MetricToJson(const tracking::Metric& m);
+// [{"key": ..., "value": ...}, ...]
+Json TagsToJson(const std::vector<tracking::Tag>& tags);
+Json ParamsToJson(const std::vector<tracking::Param>& params);
 
 Result<std::vector<tracking::Tag>> TagsFromJson(const Json& obj,
                                                 std::string_view field);

@@ -116,16 +116,9 @@ Result<Json> GetByAlias(Services& s, const Json& in, const Actor&) {
 }
 
 Result<Json> CreateVersion(Services& s, const Json& in, const Actor& actor) {
-  registry::CreateVersionRequest req;
-  ASSIGN_OR_RETURN(req.name, GetString(in, "name"));
-  ASSIGN_OR_RETURN(req.source, GetString(in, "source"));
-  ASSIGN_OR_RETURN(auto run_id, GetOptString(in, "run_id"));
-  req.run_id = run_id.value_or("");
-  ASSIGN_OR_RETURN(auto run_link, GetOptString(in, "run_link"));
-  req.run_link = run_link.value_or("");
-  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
-  req.description = description.value_or("");
-  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
+  ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
+  ASSIGN_OR_RETURN(registry::CreateVersionRequest req, CreateVersionRequestFromJson(in));
+  req.name = std::move(name);
   return VersionOut(s.registry.CreateVersion(req, actor));
 }
 
@@ -165,19 +158,11 @@ Result<Json> DownloadUri(Services& s, const Json& in, const Actor&) {
   return Json{{"artifact_uri", uri}};
 }
 
-Result<bool> BoolOf(const Json& in, std::string_view field) {
-  auto it = in.find(field);
-  if (it == in.end() || it->is_null()) return false;
-  if (it->is_boolean()) return it->get<bool>();
-  if (it->is_string() && (*it == "true" || *it == "false")) return *it == "true";
-  return WrongType(field, "a boolean", *it);
-}
-
 Result<Json> TransitionStage(Services& s, const Json& in, const Actor& actor) {
   ASSIGN_OR_RETURN(std::string name, GetString(in, "name"));
   ASSIGN_OR_RETURN(std::string version, VersionOf(in, "version"));
   ASSIGN_OR_RETURN(std::string stage, GetString(in, "stage"));
-  ASSIGN_OR_RETURN(bool archive, BoolOf(in, "archive_existing_versions"));
+  ASSIGN_OR_RETURN(bool archive, GetOptBool(in, "archive_existing_versions"));
   return VersionOut(s.registry.TransitionStage(name, version, stage, archive, actor));
 }
 

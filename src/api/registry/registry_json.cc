@@ -5,12 +5,6 @@
 namespace ferry::api {
 namespace {
 
-Json TagsToJson(const std::vector<registry::Tag>& tags) {
-  Json out = Json::array();
-  for (const auto& t : tags) out.push_back({{"key", t.key}, {"value", t.value}});
-  return out;
-}
-
 // An event's before/after text as JSON (null when empty or unreadable).
 Json StateJson(const std::string& text) {
   if (text.empty()) return nullptr;
@@ -110,6 +104,19 @@ Result<registry::SearchRequest> RegistrySearchFromJson(const Json& in, int64_t d
   ASSIGN_OR_RETURN(req.order_by, GetStringList(in, "order_by"));
   ASSIGN_OR_RETURN(auto token, GetOptString(in, "page_token"));
   req.page_token = token.value_or("");
+  return req;
+}
+
+Result<registry::CreateVersionRequest> CreateVersionRequestFromJson(const Json& in) {
+  registry::CreateVersionRequest req;
+  ASSIGN_OR_RETURN(req.source, GetString(in, "source"));
+  ASSIGN_OR_RETURN(auto run_id, GetOptString(in, "run_id"));
+  req.run_id = run_id.value_or("");
+  ASSIGN_OR_RETURN(auto run_link, GetOptString(in, "run_link"));
+  req.run_link = run_link.value_or("");
+  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
+  req.description = description.value_or("");
+  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
   return req;
 }
 

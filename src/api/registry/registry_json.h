@@ -22,6 +22,9 @@ Result<registry::SearchRequest> RegistrySearchFromJson(const Json& in, int64_t d
 // issue), else "anonymous"; the reason from the body's "reason" field.
 Result<registry::Actor> ActorOf(const Json& in, const HttpRequest& request);
 
+// source, run_id, run_link, description, tags; the caller sets the name.
+Result<registry::CreateVersionRequest> CreateVersionRequestFromJson(const Json& in);
+
 // MLflow sends the version as a string; a JSON integer is accepted too.
 Result<std::string> VersionOf(const Json& in, std::string_view field);
 

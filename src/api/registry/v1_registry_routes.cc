@@ -113,14 +113,8 @@ Result<Json> DeleteModel(Services& s, const Json&, HttpRequest& r, const Actor& 
 }
 
 Result<Json> CreateVersion(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
-  registry::CreateVersionRequest req;
+  ASSIGN_OR_RETURN(registry::CreateVersionRequest req, CreateVersionRequestFromJson(in));
   req.name = r.path_params["name"];
-  ASSIGN_OR_RETURN(req.source, GetString(in, "source"));
-  ASSIGN_OR_RETURN(auto run_id, GetOptString(in, "run_id"));
-  req.run_id = run_id.value_or("");
-  ASSIGN_OR_RETURN(auto description, GetOptString(in, "description"));
-  req.description = description.value_or("");
-  ASSIGN_OR_RETURN(req.tags, TagsFromJson(in, "tags"));
   ASSIGN_OR_RETURN(auto v, s.registry.CreateVersion(req, actor));
   return Json{{"model_version", ModelVersionToJson(v)}};
 }
@@ -144,8 +138,7 @@ Result<Json> GetVersion(Services& s, const Json&, HttpRequest& r, const Actor&) 
 }
 
 Result<Json> DeleteVersion(Services& s, const Json& in, HttpRequest& r, const Actor& actor) {
-  auto force = in.find("force");
-  bool forced = force != in.end() && (*force == true || *force == "true");
+  ASSIGN_OR_RETURN(bool forced, GetOptBool(in, "force"));
   return EmptyOr(
       s.registry.DeleteVersion(r.path_params["name"], r.path_params["version"], forced, actor));
 }

@@ -17,13 +17,9 @@ using store::SqlParams;
 // True when the experiments hold at least kOrderIndexMinRuns runs; counts
 // through runs_by_experiment and stops at the bound.
 Result<bool> LargeExperiments(SqlConnection& conn, const RunSearch& search) {
-  std::string sql = "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE experiment_id IN (";
-  SqlParams params;
-  for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
-    sql += i ? ", ?" : "?";
-    params.push_back(search.experiment_ids[i]);
-  }
-  sql += ") LIMIT ?) c";
+  std::string sql = "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE experiment_id IN " +
+                    store::InList(search.experiment_ids.size()) + " LIMIT ?) c";
+  SqlParams params(search.experiment_ids.begin(), search.experiment_ids.end());
   params.push_back(kOrderIndexMinRuns);
   ASSIGN_OR_RETURN(int64_t n, store::QueryInt(conn, sql, params));
   return n >= kOrderIndexMinRuns;

@@ -372,6 +372,14 @@ std::string JoinKey(Sql& joins, const char* table, const char* owner, const char
   return alias;
 }
 
+// An order key on a key/value table (params, tags): missing values last.
+void KeyValueOrderKey(OrderTerms& t, const char* table, const char* owner, const char* outer,
+                      const OrderBy& o, size_t n, Dialect d) {
+  std::string a = JoinKey(t.joins, table, owner, outer, o, n);
+  t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END", TextOrder(a + ".value", d),
+        o.ascending);
+}
+
 // MLflow's order: metrics put NaN after numbers and missing after NaN.
 Status RunOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
   switch (o.entity) {
@@ -383,13 +391,10 @@ Status RunOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
       return Status::Ok();
     }
     case Entity::kParam:
-    case Entity::kTag: {
-      std::string a = JoinKey(t.joins, o.entity == Entity::kParam ? "params" : "tags",
-                              "run_uuid", "r.run_uuid", o, n);
-      t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END",
-            TextOrder(a + ".value", d), o.ascending);
+    case Entity::kTag:
+      KeyValueOrderKey(t, o.entity == Entity::kParam ? "params" : "tags", "run_uuid",
+                       "r.run_uuid", o, n, d);
       return Status::Ok();
-    }
     case Entity::kAttribute: {
       ASSIGN_OR_RETURN(Column col, FindColumn(kRunColumns, o.key));
       std::string c = col.sql;
@@ -407,9 +412,7 @@ Status RunOrderKey(OrderTerms& t, const OrderBy& o, size_t n, Dialect d) {
 Status EntityOrderKey(OrderTerms& t, const EntitySearchSpec& spec, const OrderBy& o,
                       size_t n, Dialect d) {
   if (o.entity == Entity::kTag) {
-    std::string a = JoinKey(t.joins, spec.tag_table, spec.tag_owner, spec.owner, o, n);
-    t.Key("CASE WHEN " + a + ".value IS NULL THEN 1 ELSE 0 END",
-          TextOrder(a + ".value", d), o.ascending);
+    KeyValueOrderKey(t, spec.tag_table, spec.tag_owner, spec.owner, o, n, d);
     return Status::Ok();
   }
   if (o.entity != Entity::kAttribute) {
