@@ -39,6 +39,8 @@ HttpResponse ErrorResponse(const Status& status, ErrorStyle style) {
   if (style == ErrorStyle::kMlflow) {
     body["error_code"] = MlflowErrorCode(status.code());
     body["message"] = status.message();
+  } else if (style == ErrorStyle::kOip) {
+    body["error"] = status.message();
   } else {
     body["error"] = {{"code", StatusCodeName(status.code())},
                      {"message", status.message()}};

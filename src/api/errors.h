@@ -2,6 +2,8 @@
 //  - MLflow's: {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": ...} with
 //    MLflow's HTTP statuses (used under /api/2.0/mlflow and /ajax-api).
 //  - Ferry's: {"error": {"code": "NOT_FOUND", "message": ...}} (/api/v1).
+//  - The Open Inference Protocol's: {"error": "..."} (/v2, /invocations),
+//    with Ferry's HTTP statuses.
 #pragma once
 
 #include "api/http_types.h"
@@ -9,7 +11,7 @@
 
 namespace ferry::api {
 
-enum class ErrorStyle { kMlflow, kFerry };
+enum class ErrorStyle { kMlflow, kFerry, kOip };
 
 int HttpStatusFor(StatusCode code, ErrorStyle style);
 std::string_view MlflowErrorCode(StatusCode code);

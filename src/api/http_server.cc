@@ -92,8 +92,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   static ErrorStyle ErrorStyleFor(const std::string& path) {
-    return path.rfind("/api/v1/", 0) == 0 ? ErrorStyle::kFerry
-                                          : ErrorStyle::kMlflow;
+    if (path.starts_with("/v2") || path == "/invocations") return ErrorStyle::kOip;
+    return path.starts_with("/api/v1/") ? ErrorStyle::kFerry : ErrorStyle::kMlflow;
   }
 
   void FillRequest(const http::request<http::empty_body>& msg) {
@@ -132,6 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) return Reply(TooLarge(), /*close=*/true);
     if (ec) return Close();
     request_.body = std::move(body_parser_->get().body());
+    if (route_->async) return RunAsync();
     RunOnWorker([self = shared_from_this()] {
       return self->route_->handler(self->request_);
     });
@@ -175,6 +176,24 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (!stream_parser_->is_done()) return ReadChunk();
     RunOnWorker([self = shared_from_this()] { return self->sink_->Finish(); });
+  }
+
+  // Asynchronous routes run here, on the I/O thread, and answer from
+  // whichever thread finishes the work.
+  void RunAsync() {
+    auto self = shared_from_this();
+    Responder respond = [self](HttpResponse response) {
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response)]() mutable {
+                  self->Reply(std::move(response), false);
+                });
+    };
+    try {
+      route_->async(request_, std::move(respond));
+    } catch (const std::exception& e) {
+      Log(LogLevel::kError, "handler threw", {{"error", e.what()}});
+      Reply(ErrorResponse(Internal("internal error"), ErrorStyleFor(request_.path)), true);
+    }
   }
 
   template <typename Fn>

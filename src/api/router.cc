@@ -56,14 +56,20 @@ bool MatchPattern(const std::vector<std::string>& want, std::string_view path,
 void Router::Add(Method method, std::string pattern, Handler handler) {
   auto segments = SplitPattern(pattern);
   routes_.push_back(
-      {method, std::move(pattern), std::move(handler), nullptr, std::move(segments)});
+      {method, std::move(pattern), std::move(handler), nullptr, nullptr, std::move(segments)});
 }
 
 void Router::AddStream(Method method, std::string pattern,
                        StreamHandler handler) {
   auto segments = SplitPattern(pattern);
   routes_.push_back(
-      {method, std::move(pattern), nullptr, std::move(handler), std::move(segments)});
+      {method, std::move(pattern), nullptr, std::move(handler), nullptr, std::move(segments)});
+}
+
+void Router::AddAsync(Method method, std::string pattern, AsyncHandler handler) {
+  auto segments = SplitPattern(pattern);
+  routes_.push_back(
+      {method, std::move(pattern), nullptr, nullptr, std::move(handler), std::move(segments)});
 }
 
 Router::Match Router::Find(HttpRequest& request) const {

@@ -17,11 +17,18 @@ using Handler = std::function<HttpResponse(HttpRequest&)>;
 using StreamHandler =
     std::function<Result<std::unique_ptr<BodySink>>(HttpRequest&)>;
 
+// Answers later, from any thread, exactly once (the data plane: a request
+// waits in a batch queue without holding a worker thread).
+using Responder = std::function<void(HttpResponse)>;
+// Runs on the I/O thread: must not block; hands `respond` on.
+using AsyncHandler = std::function<void(HttpRequest&, Responder respond)>;
+
 struct Route {
   Method method;
   std::string pattern;
   Handler handler;        // set for buffered routes
   StreamHandler stream;   // set for streamed-body routes
+  AsyncHandler async;     // set for asynchronous routes
   std::vector<std::string> segments;  // the pattern split at '/', once
 };
 
@@ -29,6 +36,7 @@ class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler);
   void AddStream(Method method, std::string pattern, StreamHandler handler);
+  void AddAsync(Method method, std::string pattern, AsyncHandler handler);
 
   struct Match {
     const Route* route = nullptr;

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "registry/registry_service.h"
 #include "registry/webhooks.h"
+#include "serving/deployments.h"
 #include "tracking/logged_models.h"
 #include "tracking/tracking_service.h"
 
@@ -16,6 +17,7 @@ struct Services {
   registry::RegistryService& registry;
   registry::Webhooks& webhooks;
   artifacts::ArtifactStore& artifacts;
+  serving::Deployments& deployments;
   const Clock& clock;
 };
 
@@ -35,6 +37,9 @@ void AddMlflowRegistryRoutes(Router& router, Services& services);
 // Ferry's registry API under /api/v1/models (lineage, audit, gates) and
 // /api/v1/webhooks.
 void AddV1RegistryRoutes(Router& router, Services& services);
+// Serving: the Open Inference Protocol under /v2, MLflow's /invocations,
+// and /api/v1/deployments.
+void AddServingRoutes(Router& router, Services& services);
 // /healthz, /readyz, /metrics.
 void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);
 

@@ -7,6 +7,7 @@
 #include "artifacts/local/local_artifact_store.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "serving/deployments.h"
 #include "store/database.h"
 
 namespace ferry::cli {
@@ -23,6 +24,31 @@ struct ServerFlags {
   uint64_t max_body_mb = 64;
   bool quiet = false;
 };
+
+// Serving reads packages from Ferry's artifact store: a registry reference
+// resolves to a version whose storage location is an mlflow-artifacts: URI.
+serving::ResolveFn RegistryResolver(registry::RegistryService& registry,
+                                    artifacts::ArtifactStore& artifacts) {
+  return [&registry, &artifacts](const std::string& ref) -> Result<serving::ResolvedModel> {
+    ASSIGN_OR_RETURN(registry::ResolvedRef resolved, registry.Resolve(ref));
+    const std::string& location = resolved.version.storage_location;
+    const std::string scheme = "mlflow-artifacts:/";
+    if (!location.starts_with(scheme)) {
+      return FailedPrecondition("version " + std::to_string(resolved.version.version) + " of " +
+                                resolved.name + " is stored at " + location +
+                                "; serving reads packages from Ferry's artifact store only");
+    }
+    std::string dir = location.substr(scheme.size());
+    while (dir.starts_with("/")) dir.erase(0, 1);
+    auto manifest = artifacts.LocalFile(dir + "/MLmodel");
+    if (!manifest.ok()) {
+      return FailedPrecondition("version " + std::to_string(resolved.version.version) + " of " +
+                                resolved.name + " has no MLmodel file at " + location);
+    }
+    return serving::ResolvedModel{resolved.name, resolved.version.version,
+                                  std::filesystem::path(*manifest).parent_path().string()};
+  };
+}
 
 int RunServer(ServerFlags flags) {
   namespace fs = std::filesystem;
@@ -62,8 +88,15 @@ int RunServer(ServerFlags flags) {
                                      &bus);
   registry::Webhooks webhooks(**db, Clock::System());
   webhooks.Start(bus);
-  api::Services services{tracking, logged_models, registry, webhooks, **artifact_store,
-                         Clock::System()};
+  serving::Deployments deployments(**db, RegistryResolver(registry, **artifact_store),
+                                   Clock::System());
+  if (Status st = deployments.LoadStored(); !st.ok()) {
+    Log(LogLevel::kError, "cannot read deployments", {{"error", st.ToString()}});
+    return 1;
+  }
+  deployments.Start(bus);
+  api::Services services{tracking,        logged_models, registry, webhooks, **artifact_store,
+                         deployments,     Clock::System()};
   api::Router router;
   api::HttpMetrics metrics;
   api::AddHealthRoutes(router, metrics, services);
@@ -73,6 +106,7 @@ int RunServer(ServerFlags flags) {
   api::AddLoggedModelRoutes(router, services);
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
+  api::AddServingRoutes(router, services);
 
   api::HttpServerOptions options;
   options.host = flags.host;
@@ -91,6 +125,7 @@ int RunServer(ServerFlags flags) {
        {"artifacts", flags.artifacts}});
   (*server)->Run();
   server->reset();  // joins the worker pool: no handler runs past here
+  deployments.Stop();
   webhooks.Stop();
   (*db)->Close();
   Log(LogLevel::kInfo, "ferry server stopped");

@@ -251,6 +251,16 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, delivery_id);
 )sql";
 
+// Serving deployments: the spec as JSON (serving/deployment_spec.h).
+constexpr const char* kDeployments = R"sql(
+CREATE TABLE deployments (
+  name TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  created_time BIGINT NOT NULL,
+  updated_time BIGINT NOT NULL
+);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -281,6 +291,7 @@ const std::vector<Migration>& AllMigrations() {
       {3, "registry", kRegistry, kRegistrySqlite, kRegistryPostgres},
       {4, "logged models", kLoggedModels},
       {5, "webhooks", kWebhooks},
+      {6, "deployments", kDeployments},
   };
   return kAll;
 }

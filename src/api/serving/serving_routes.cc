@@ -1,0 +1,309 @@
+// The data plane's protocols and the deployment API:
+//   Open Inference Protocol (KServe V2) under /v2: server and model
+//     metadata, liveness, readiness, infer (JSON and binary tensors);
+//   MLflow's scoring protocol: POST /invocations and
+//     /api/v1/deployments/{name}/invocations;
+//   /api/v1/deployments: create (JSON or YAML), list, get, replace, delete.
+// A model name in /v2 is a deployment name; /versions/{v} pins the arm that
+// serves registry version v. Every answer to an inference carries
+// Ferry-Prediction-Id (for labels later) and Ferry-Model-Version.
+#include <charconv>
+
+#include "api/handler.h"
+#include "api/serving/mlflow_scoring.h"
+#include "api/serving/oip_codec.h"
+#include "api/services.h"
+#include "core/ids.h"
+#include "serving/deployments.h"
+
+namespace ferry::api {
+namespace {
+
+using serving::DeploymentStatus;
+using serving::InferAnswer;
+using serving::InferCall;
+
+constexpr ErrorStyle kOip = ErrorStyle::kOip;
+constexpr ErrorStyle kFerry = ErrorStyle::kFerry;
+
+Json IoToJson(const std::vector<serving::IoSpec>& specs) {
+  Json list = Json::array();
+  for (const auto& s : specs) {
+    list.push_back({{"name", s.name}, {"datatype", serving::DataTypeName(s.datatype)},
+                    {"shape", s.shape}});
+  }
+  return list;
+}
+
+Json StatusToJson(const DeploymentStatus& d) {
+  Json j = serving::SpecToJson(d.spec);
+  j["created_time"] = d.created_time;
+  j["updated_time"] = d.updated_time;
+  Json arms = Json::array();
+  for (const auto& a : d.arms) {
+    Json arm = {{"role", serving::RoleName(a.role)}, {"ref", a.ref},   {"model", a.model},
+                {"ready", a.ready},                  {"requests", a.requests},
+                {"failures", a.failures}};
+    if (a.ready) {
+      arm["version"] = std::to_string(a.version);
+      arm["backend"] = a.backend;
+      arm["loaded_time"] = a.loaded_time;
+      arm["inputs"] = IoToJson(a.io.inputs);
+      arm["outputs"] = IoToJson(a.io.outputs);
+    }
+    if (!a.error.empty()) arm["error"] = a.error;
+    arms.push_back(std::move(arm));
+  }
+  j["arms"] = std::move(arms);
+  if (!d.spec.shadow.empty()) {
+    j["shadow_comparison"] = {{"compared", d.shadow_compared}, {"agreed", d.shadow_agreed}};
+  }
+  return j;
+}
+
+Result<std::optional<int64_t>> PathVersion(const HttpRequest& r) {
+  auto it = r.path_params.find("version");
+  if (it == r.path_params.end()) return std::optional<int64_t>();
+  int64_t v = 0;
+  const std::string& s = it->second;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 1) {
+    return InvalidArgument("model version must be a positive integer, got '" + s + "'");
+  }
+  return std::optional<int64_t>(v);
+}
+
+void AddAnswerHeaders(HttpResponse& resp, const InferAnswer& a) {
+  resp.headers.emplace_back("Ferry-Prediction-Id", NewRunId());
+  if (a.version > 0) resp.headers.emplace_back("Ferry-Model-Version", std::to_string(a.version));
+}
+
+HttpResponse AnswerError(const InferAnswer& a) {
+  HttpResponse resp = ErrorResponse(a.status, kOip);
+  if (a.version > 0) resp.headers.emplace_back("Ferry-Model-Version", std::to_string(a.version));
+  return resp;
+}
+
+// ---- Open Inference Protocol ----
+
+void Infer(Services& s, HttpRequest& r, Responder respond) {
+  auto version = PathVersion(r);
+  if (!version.ok()) return respond(ErrorResponse(version.status(), kOip));
+  std::optional<size_t> json_length;
+  if (std::string h = r.Header("inference-header-content-length"); !h.empty()) {
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), n);
+    if (ec != std::errc() || end != h.data() + h.size()) {
+      return respond(ErrorResponse(InvalidArgument("Inference-Header-Content-Length must be an integer"), kOip));
+    }
+    json_length = n;
+  }
+  auto parsed = ParseOipRequest(r.body, json_length);
+  if (!parsed.ok()) return respond(ErrorResponse(parsed.status(), kOip));
+  auto request = std::make_shared<OipRequest>(std::move(parsed).value());
+  InferCall call{r.path_params["name"], *version, r.Header("ferry-routing-key"),
+                 std::move(request->inputs)};
+  std::string name = call.deployment;
+  s.deployments.Infer(std::move(call), [respond = std::move(respond), request,
+                                        name](InferAnswer a) {
+    if (!a.status.ok()) return respond(AnswerError(a));
+    auto rendered = RenderOipResponse(name, a.version, *request, a.outputs);
+    if (!rendered.ok()) return respond(ErrorResponse(rendered.status(), kOip));
+    HttpResponse resp;
+    resp.body = std::move(rendered->body);
+    if (rendered->json_length) {
+      resp.content_type = "application/octet-stream";
+      resp.headers.emplace_back("Inference-Header-Content-Length",
+                                std::to_string(*rendered->json_length));
+    }
+    AddAnswerHeaders(resp, a);
+    respond(std::move(resp));
+  });
+}
+
+Result<Json> ModelMetadata(Services& s, HttpRequest& r) {
+  ASSIGN_OR_RETURN(auto version, PathVersion(r));
+  ASSIGN_OR_RETURN(DeploymentStatus d, s.deployments.Get(r.path_params["name"]));
+  Json versions = Json::array();
+  const serving::ArmStatus* chosen = nullptr;
+  for (const auto& a : d.arms) {
+    if (!a.ready || a.role == serving::Role::kShadow) continue;
+    versions.push_back(std::to_string(a.version));
+    bool match = version ? a.version == *version : a.role == serving::Role::kPrimary;
+    if (match && !chosen) chosen = &a;
+  }
+  if (!chosen) {
+    return version ? NotFound("Deployment '" + d.spec.name + "' does not serve version " +
+                              std::to_string(*version))
+                   : Unavailable("Deployment '" + d.spec.name + "' has no loaded model");
+  }
+  return Json{{"name", d.spec.name},
+              {"versions", versions},
+              {"platform", "ferry_" + chosen->backend},
+              {"inputs", IoToJson(chosen->io.inputs)},
+              {"outputs", IoToJson(chosen->io.outputs)}};
+}
+
+// Triton's model configuration, for clients (perf_analyzer) that read it.
+Result<Json> ModelConfig(Services& s, HttpRequest& r) {
+  ASSIGN_OR_RETURN(Json meta, ModelMetadata(s, r));
+  ASSIGN_OR_RETURN(DeploymentStatus d, s.deployments.Get(r.path_params["name"]));
+  auto dims = [](const Json& io) {
+    Json list = Json::array();
+    for (const Json& t : io) {
+      Json shape = t["shape"];
+      Json rest = Json::array();
+      for (size_t i = 1; i < shape.size(); ++i) rest.push_back(shape[i]);
+      list.push_back({{"name", t["name"]},
+                      {"data_type", "TYPE_" + t["datatype"].get<std::string>()},
+                      {"dims", rest.empty() ? Json::array({1}) : rest}});
+    }
+    return list;
+  };
+  return Json{{"name", meta["name"]},
+              {"platform", meta["platform"]},
+              {"max_batch_size", d.spec.batching.max_batch_size},
+              {"input", dims(meta["inputs"])},
+              {"output", dims(meta["outputs"])}};
+}
+
+Handler OipJson(Services& s, Result<Json> (*fn)(Services&, HttpRequest&)) {
+  return [&s, fn](HttpRequest& r) {
+    auto out = fn(s, r);
+    if (!out.ok()) return ErrorResponse(out.status(), kOip);
+    return JsonResponse(200, Dump(*out));
+  };
+}
+
+HttpResponse ModelReady(Services& s, HttpRequest& r) {
+  auto meta = ModelMetadata(s, r);
+  if (meta.ok()) return JsonResponse(200, Dump(Json{{"name", (*meta)["name"]}, {"ready", true}}));
+  if (meta.status().code() == StatusCode::kNotFound) return ErrorResponse(meta.status(), kOip);
+  HttpResponse resp = ErrorResponse(meta.status(), kOip);
+  resp.status = 400;  // the protocol's "false"
+  return resp;
+}
+
+void AddOipRoutes(Router& router, Services& s) {
+  router.Add(Method::kGet, "/v2", [](HttpRequest&) {
+    return JsonResponse(200, Dump(Json{{"name", "ferry"},
+                                       {"version", "0.1.0"},
+                                       {"extensions", {"binary_tensor_data", "model_repository"}}}));
+  });
+  router.Add(Method::kGet, "/v2/health/live", [](HttpRequest&) { return JsonResponse(200, "{}"); });
+  router.Add(Method::kGet, "/v2/health/ready", [](HttpRequest&) { return JsonResponse(200, "{}"); });
+  for (std::string base : {"/v2/models/{name}", "/v2/models/{name}/versions/{version}"}) {
+    router.Add(Method::kGet, base, OipJson(s, ModelMetadata));
+    router.Add(Method::kGet, base + "/config", OipJson(s, ModelConfig));
+    router.Add(Method::kGet, base + "/ready", [&s](HttpRequest& r) { return ModelReady(s, r); });
+    router.AddAsync(Method::kPost, base + "/infer",
+                    [&s](HttpRequest& r, Responder respond) { Infer(s, r, std::move(respond)); });
+  }
+  router.Add(Method::kPost, "/v2/repository/index", [&s](HttpRequest&) {
+    Json list = Json::array();
+    for (const auto& d : s.deployments.List()) {
+      for (const auto& a : d.arms) {
+        if (a.role == serving::Role::kShadow) continue;
+        Json entry = {{"name", d.spec.name}, {"state", a.ready ? "READY" : "UNAVAILABLE"}};
+        if (a.ready) entry["version"] = std::to_string(a.version);
+        if (!a.error.empty()) entry["reason"] = a.error;
+        list.push_back(std::move(entry));
+      }
+    }
+    return JsonResponse(200, Dump(list));
+  });
+}
+
+// ---- MLflow scoring ----
+
+void Invocations(Services& s, const std::string& name, HttpRequest& r, Responder respond) {
+  std::string type = r.Header("content-type");
+  if (!type.empty() && type.find("json") == std::string::npos) {
+    return respond(ErrorResponse(
+        InvalidArgument("Content-Type must be application/json (got " + type + ")"), kOip));
+  }
+  Json body = Json::parse(r.body, nullptr, false);
+  if (body.is_discarded()) {
+    return respond(ErrorResponse(InvalidArgument("the request body is not valid JSON"), kOip));
+  }
+  auto io = s.deployments.Io(name);
+  if (!io.ok()) return respond(ErrorResponse(io.status(), kOip));
+  auto inputs = ScoringInputs(body, *io);
+  if (!inputs.ok()) return respond(ErrorResponse(inputs.status(), kOip));
+  InferCall call{name, std::nullopt, r.Header("ferry-routing-key"), std::move(inputs).value()};
+  s.deployments.Infer(std::move(call), [respond = std::move(respond)](InferAnswer a) {
+    if (!a.status.ok()) return respond(AnswerError(a));
+    HttpResponse resp = JsonResponse(200, Dump(ScoringOutput(a.outputs)));
+    AddAnswerHeaders(resp, a);
+    respond(std::move(resp));
+  });
+}
+
+// ---- /api/v1/deployments ----
+
+Result<serving::DeploymentSpec> SpecFromRequest(const HttpRequest& r, const std::string& name) {
+  if (r.Header("content-type").find("yaml") != std::string::npos) {
+    ASSIGN_OR_RETURN(auto spec, serving::SpecFromYaml(r.body));
+    if (!name.empty() && spec.name != name) {
+      return InvalidArgument("the body names deployment '" + spec.name + "', the path '" + name + "'");
+    }
+    return spec;
+  }
+  ASSIGN_OR_RETURN(Json in, RequestInput(r));
+  return serving::SpecFromJson(in, name);
+}
+
+HttpResponse Respond(const Result<DeploymentStatus>& d, int status) {
+  if (!d.ok()) return ErrorResponse(d.status(), kFerry);
+  return JsonResponse(status, Dump(Json{{"deployment", StatusToJson(*d)}}));
+}
+
+void AddDeploymentRoutes(Router& router, Services& s) {
+  const std::string base = "/api/v1/deployments";
+  router.Add(Method::kPost, base, [&s](HttpRequest& r) {
+    auto spec = SpecFromRequest(r, "");
+    if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
+    return Respond(s.deployments.Create(*spec), 201);
+  });
+  router.Add(Method::kGet, base, [&s](HttpRequest&) {
+    Json list = Json::array();
+    for (const auto& d : s.deployments.List()) list.push_back(StatusToJson(d));
+    return JsonResponse(200, Dump(Json{{"deployments", list}}));
+  });
+  router.Add(Method::kGet, base + "/{name}", [&s](HttpRequest& r) {
+    return Respond(s.deployments.Get(r.path_params["name"]), 200);
+  });
+  router.Add(Method::kPut, base + "/{name}", [&s](HttpRequest& r) {
+    auto spec = SpecFromRequest(r, r.path_params["name"]);
+    if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
+    return Respond(s.deployments.Replace(*spec), 200);
+  });
+  router.Add(Method::kDelete, base + "/{name}", [&s](HttpRequest& r) {
+    Status st = s.deployments.Delete(r.path_params["name"]);
+    if (!st.ok()) return ErrorResponse(st, kFerry);
+    return JsonResponse(200, "{}");
+  });
+  router.AddAsync(Method::kPost, base + "/{name}/invocations",
+                  [&s](HttpRequest& r, Responder respond) {
+                    Invocations(s, r.path_params["name"], r, std::move(respond));
+                  });
+  router.AddAsync(Method::kPost, "/invocations", [&s](HttpRequest& r, Responder respond) {
+    std::string name = r.Header("ferry-deployment");
+    if (name.empty()) {
+      auto only = s.deployments.OnlyName();
+      if (!only.ok()) return respond(ErrorResponse(only.status(), kOip));
+      name = *only;
+    }
+    Invocations(s, name, r, std::move(respond));
+  });
+  router.Add(Method::kGet, "/ping", [](HttpRequest&) { return JsonResponse(200, "{}"); });
+}
+
+}  // namespace
+
+void AddServingRoutes(Router& router, Services& services) {
+  AddOipRoutes(router, services);
+  AddDeploymentRoutes(router, services);
+}
+
+}  // namespace ferry::api

@@ -1,0 +1,148 @@
+#include "serving/runner.h"
+
+#include <cmath>
+#include <cstring>
+#include <future>
+
+namespace ferry::serving {
+namespace {
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// A column spec [-1] also takes [rows, 1].
+bool ShapeFits(const IoSpec& spec, const Tensor& t) {
+  if (spec.shape.empty()) return true;  // the signature did not say
+  const auto& s = t.shape;
+  if (spec.shape.size() == 1 && s.size() == 2 && s[1] == 1) return spec.shape[0] == -1;
+  if (s.size() != spec.shape.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (spec.shape[i] != -1 && spec.shape[i] != s[i]) return false;
+  }
+  return true;
+}
+
+Tensor Filled(const IoSpec& spec, int64_t rows, bool nan) {
+  Tensor t{spec.name, spec.datatype, spec.shape, {}};
+  if (t.shape.empty()) t.shape = {-1};
+  for (auto& d : t.shape) d = d < 0 ? 1 : d;
+  t.shape[0] = rows;
+  int64_t n = t.ElementCount();
+  if (spec.datatype == DataType::kBytes) {
+    t.data.assign(static_cast<size_t>(n) * 4, '\0');
+  } else if (nan) {
+    t.datatype = DataType::kFp32;
+    std::vector<float> values(static_cast<size_t>(n), std::nanf(""));
+    t.data.assign(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+  } else {
+    t.data.assign(static_cast<size_t>(n) * ElementSize(spec.datatype), '\0');
+  }
+  return t;
+}
+
+std::string Names(const std::vector<IoSpec>& specs) {
+  std::string s;
+  for (const auto& spec : specs) s += (s.empty() ? "" : ", ") + spec.name;
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<Tensor>> CheckInputs(const ModelIo& io, std::vector<Tensor> inputs) {
+  for (const Tensor& t : inputs) {
+    bool known = false;
+    for (const IoSpec& spec : io.inputs) known = known || spec.name == t.name;
+    if (!known) {
+      return InvalidArgument("unknown input '" + t.name + "'; the model takes: " + Names(io.inputs));
+    }
+  }
+  std::vector<Tensor> ordered;
+  ordered.reserve(io.inputs.size());
+  int64_t rows = -1;
+  std::vector<size_t> missing;
+  for (const IoSpec& spec : io.inputs) {
+    auto it = std::find_if(inputs.begin(), inputs.end(),
+                           [&](const Tensor& t) { return t.name == spec.name; });
+    if (it == inputs.end()) {
+      if (spec.required) return InvalidArgument("missing input '" + spec.name + "'");
+      missing.push_back(ordered.size());
+      ordered.push_back({});
+      continue;
+    }
+    Tensor& t = *it;
+    if ((t.datatype == DataType::kBytes) != (spec.datatype == DataType::kBytes)) {
+      return InvalidArgument("input '" + t.name + "' has datatype " +
+                             std::string(DataTypeName(t.datatype)) + "; the model expects " +
+                             std::string(DataTypeName(spec.datatype)));
+    }
+    if (t.shape.empty() || !ShapeFits(spec, t)) {
+      return InvalidArgument("input '" + t.name + "' has shape " + ShapeText(t.shape) +
+                             "; the model expects " + ShapeText(spec.shape));
+    }
+    RETURN_IF_ERROR(CheckTensorData(t));
+    if (rows >= 0 && t.Rows() != rows) {
+      return InvalidArgument("input '" + t.name + "' has " + std::to_string(t.Rows()) +
+                             " rows; other inputs have " + std::to_string(rows));
+    }
+    rows = t.Rows();
+    ordered.push_back(std::move(t));
+  }
+  if (rows < 0) return InvalidArgument("the request has no inputs");
+  for (size_t i : missing) ordered[i] = Filled(io.inputs[i], rows, true);
+  return ordered;
+}
+
+std::vector<Tensor> ZeroRequest(const ModelIo& io, int64_t rows) {
+  std::vector<Tensor> out;
+  for (const IoSpec& spec : io.inputs) out.push_back(Filled(spec, rows, false));
+  return out;
+}
+
+Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchOptions options,
+                                             std::string model, int64_t version) {
+  std::shared_ptr<Runner> runner(new Runner());
+  runner->package_ = package;
+  runner->model_ = std::move(model);
+  runner->version_ = version;
+  if (package.max_batch_size > 0) options.max_batch_size = package.max_batch_size;
+  if (package.max_queue_delay_us >= 0) options.max_queue_delay_us = package.max_queue_delay_us;
+  options.instances = std::max(1, options.instances);
+  for (int i = 0; i < options.instances; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(package));
+    auto warm = model->Predict(ZeroRequest(model->io(), 1));
+    if (!warm.ok()) {
+      return FailedPrecondition("warm-up prediction failed: " + warm.status().message());
+    }
+    runner->models_.push_back(std::move(model));
+  }
+  Runner* raw = runner.get();
+  runner->batcher_ = std::make_unique<Batcher>(
+      options, [raw](int instance, std::span<const Tensor> inputs) {
+        return raw->models_[static_cast<size_t>(instance)]->Predict(inputs);
+      });
+  return runner;
+}
+
+Runner::~Runner() {
+  if (batcher_) batcher_->Stop();
+}
+
+Status Runner::Infer(std::vector<Tensor> inputs, Batcher::Done done) {
+  ASSIGN_OR_RETURN(std::vector<Tensor> ordered, CheckInputs(io(), std::move(inputs)));
+  return batcher_->Submit(std::move(ordered), std::move(done));
+}
+
+Batcher::Outputs Runner::InferSync(std::vector<Tensor> inputs) {
+  std::promise<Batcher::Outputs> promise;
+  auto future = promise.get_future();
+  Status st = Infer(std::move(inputs), [&promise](Batcher::Outputs out, double) {
+    promise.set_value(std::move(out));
+  });
+  if (!st.ok()) return st;
+  return future.get();
+}
+
+}  // namespace ferry::serving
