@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM, then drains and closes the metadata store.
 #include <filesystem>
 
+#include "api/grpc/grpc_server.h"
 #include "api/http_server.h"
 #include "api/services.h"
 #include "artifacts/local/local_artifact_store.h"
@@ -16,6 +17,7 @@ namespace {
 struct ServerFlags {
   std::string host = "127.0.0.1";
   uint16_t port = 5000;
+  int grpc_port = 5001;  // -1 = no gRPC
   std::string data_dir = "ferry-data";
   std::string store;      // default: sqlite:///<data_dir>/ferry.db
   std::string artifacts;  // default: <data_dir>/artifacts
@@ -119,12 +121,25 @@ int RunServer(ServerFlags flags) {
     Log(LogLevel::kError, "cannot start server", {{"error", server.status().ToString()}});
     return 1;
   }
+  std::unique_ptr<api::GrpcServer> grpc;
+  if (flags.grpc_port >= 0) {
+    auto started = api::GrpcServer::Start(flags.host, flags.grpc_port, deployments,
+                                          static_cast<int>(options.max_body_bytes));
+    if (!started.ok()) {
+      Log(LogLevel::kError, "cannot start the gRPC server", {{"error", started.status().ToString()}});
+      return 1;
+    }
+    grpc = std::move(started).value();
+    Log(LogLevel::kInfo, "ferry gRPC (Open Inference Protocol) listening",
+        {{"address", flags.host + ":" + std::to_string(grpc->port())}});
+  }
   Log(LogLevel::kInfo, "ferry server listening",
       {{"url", "http://" + flags.host + ":" + std::to_string((*server)->port())},
        {"store", flags.store},
        {"artifacts", flags.artifacts}});
   (*server)->Run();
   server->reset();  // joins the worker pool: no handler runs past here
+  if (grpc) grpc->Shutdown();
   deployments.Stop();
   webhooks.Stop();
   (*db)->Close();
@@ -141,6 +156,9 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--host", flags->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", flags->port, "Port to listen on (0 = any free port)")
       ->capture_default_str();
+  cmd->add_option("--grpc-port", flags->grpc_port,
+                  "Port for the Open Inference Protocol over gRPC (0 = any free port, -1 = off)")
+      ->capture_default_str()->check(CLI::Range(-1, 65535));
   cmd->add_option("--data-dir", flags->data_dir,
                   "Directory for the default store and artifacts")
       ->capture_default_str();

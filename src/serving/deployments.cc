@@ -285,6 +285,29 @@ Result<ModelIo> Deployments::Io(const std::string& name) const {
   return runner->io();
 }
 
+Result<ModelMetadata> Deployments::Metadata(const std::string& name,
+                                            std::optional<int64_t> version) const {
+  ASSIGN_OR_RETURN(DeploymentStatus d, Get(name));
+  ModelMetadata meta{name, {}, "", {}};
+  const ArmStatus* chosen = nullptr;
+  for (const ArmStatus& a : d.arms) {
+    if (!a.ready || a.role == Role::kShadow) continue;
+    meta.versions.push_back(a.version);
+    bool match = version ? a.version == *version : a.role == Role::kPrimary;
+    if (match && !chosen) chosen = &a;
+  }
+  if (!chosen) {
+    if (version) {
+      return NotFound("Deployment '" + name + "' does not serve version " +
+                      std::to_string(*version));
+    }
+    return Unavailable("Deployment '" + name + "' has no loaded model");
+  }
+  meta.platform = "ferry_" + chosen->backend;
+  meta.io = chosen->io;
+  return meta;
+}
+
 Result<std::string> Deployments::OnlyName() const {
   std::shared_lock lock(map_mu_);
   if (map_.size() != 1) {

@@ -74,6 +74,16 @@ struct DeploymentStatus {
   uint64_t shadow_agreed = 0;    // … and equal to it
 };
 
+// What the Open Inference Protocol's model metadata reports: the versions
+// the primary and canary serve, and the inputs/outputs of the one asked for
+// (the primary's by default).
+struct ModelMetadata {
+  std::string name;
+  std::vector<int64_t> versions;
+  std::string platform;  // "ferry_<backend>"
+  ModelIo io;
+};
+
 // One inference through a deployment.
 struct InferCall {
   std::string deployment;
@@ -111,6 +121,9 @@ class Deployments {
   bool Exists(const std::string& name) const;
   // The primary's inputs and outputs (kNotFound / kUnavailable when none).
   Result<ModelIo> Io(const std::string& name) const;
+  // kNotFound for an unknown deployment or a version it does not serve;
+  // kUnavailable when nothing is loaded.
+  Result<ModelMetadata> Metadata(const std::string& name, std::optional<int64_t> version) const;
   // The deployment's name when exactly one exists (for a bare /invocations).
   Result<std::string> OnlyName() const;
 

@@ -123,25 +123,15 @@ void Infer(Services& s, HttpRequest& r, Responder respond) {
 
 Result<Json> ModelMetadata(Services& s, HttpRequest& r) {
   ASSIGN_OR_RETURN(auto version, PathVersion(r));
-  ASSIGN_OR_RETURN(DeploymentStatus d, s.deployments.Get(r.path_params["name"]));
+  ASSIGN_OR_RETURN(serving::ModelMetadata meta,
+                   s.deployments.Metadata(r.path_params["name"], version));
   Json versions = Json::array();
-  const serving::ArmStatus* chosen = nullptr;
-  for (const auto& a : d.arms) {
-    if (!a.ready || a.role == serving::Role::kShadow) continue;
-    versions.push_back(std::to_string(a.version));
-    bool match = version ? a.version == *version : a.role == serving::Role::kPrimary;
-    if (match && !chosen) chosen = &a;
-  }
-  if (!chosen) {
-    return version ? NotFound("Deployment '" + d.spec.name + "' does not serve version " +
-                              std::to_string(*version))
-                   : Unavailable("Deployment '" + d.spec.name + "' has no loaded model");
-  }
-  return Json{{"name", d.spec.name},
+  for (int64_t v : meta.versions) versions.push_back(std::to_string(v));
+  return Json{{"name", meta.name},
               {"versions", versions},
-              {"platform", "ferry_" + chosen->backend},
-              {"inputs", IoToJson(chosen->io.inputs)},
-              {"outputs", IoToJson(chosen->io.outputs)}};
+              {"platform", meta.platform},
+              {"inputs", IoToJson(meta.io.inputs)},
+              {"outputs", IoToJson(meta.io.outputs)}};
 }
 
 // Triton's model configuration, for clients (perf_analyzer) that read it.
