@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev
+  libxgboost-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   postgresql postgresql-client
 )
 

@@ -203,7 +203,7 @@ class FerryServer(Server):
 
     def command(self, store_uri, artifacts):
         return [self.binary, "server", "--host", "127.0.0.1", "--port", str(self.port),
-                "--store", store_uri, "--artifacts", artifacts, "--quiet"]
+                "--grpc-port", "-1", "--store", store_uri, "--artifacts", artifacts, "--quiet"]
 
 
 class MlflowServer(Server):

@@ -26,7 +26,8 @@ def ferry_url(tmp_path_factory):
     data = tmp_path_factory.mktemp("ferry-sdk")
     port = _free_port()
     log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([binary, "server", "--port", str(port), "--data-dir", str(data)],
+    proc = subprocess.Popen([binary, "server", "--port", str(port), "--grpc-port", "-1",
+                             "--data-dir", str(data)],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30

@@ -58,6 +58,9 @@ void WaitSole(const std::shared_ptr<T>& ptr) {
   while (ptr.use_count() > 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(200us);
   }
+  if (ptr.use_count() > 1) {
+    Log(LogLevel::kWarn, "retiring a model version still referenced after 60 s");
+  }
 }
 
 bool RandomCanary(double percent) {
@@ -469,11 +472,14 @@ void Deployments::ReloadModel(const std::string& model) {
     for (Role role : kRoles) {
       Arm* arm = d->arm(role);
       if (!arm || RefModelName(arm->ref) != model) continue;
-      auto current = arm->runner.load();
       Result<ResolvedModel> resolved = resolve_(arm->ref);
       Result<std::shared_ptr<Runner>> fresh = resolved.status();
       if (resolved.ok()) {
-        if (current && current->version() == resolved->version) continue;
+        // Only the version is kept: a reference held here would stall the
+        // old runner's retirement below.
+        int64_t current = -1;
+        if (auto r = arm->runner.load()) current = r->version();
+        if (current == resolved->version) continue;
         fresh = LoadRunner(*resolved, d->spec.batching);
       }
       if (!fresh.ok()) {

@@ -125,6 +125,7 @@ class ServerProcess:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.log_path = tmp / "server.log"
         self.port = free_port()
+        self.grpc_port = free_port()
         self.proc: Optional[subprocess.Popen] = None
 
     @property
@@ -139,7 +140,7 @@ class ServerProcess:
                 pytest.fail(f"ferry binary not found at {path}: build it "
                             "(scripts/build.sh release) or set FERRY_BIN")
             return [str(path), "server", "--host", "127.0.0.1", "--port", str(self.port),
-                    "--store", self.store_url, "--artifacts", str(self.artifacts)]
+                    "--grpc-port", str(self.grpc_port), "--store", self.store_url, "--artifacts", str(self.artifacts)]
         return [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
                 "--port", str(self.port), "--workers", "1",
                 "--backend-store-uri", self.store_url,
