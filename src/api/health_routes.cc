@@ -23,10 +23,10 @@ void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& s) {
     }
     return JsonResponse(200, R"({"status":"ready"})");
   });
-  router.Add(Method::kGet, "/metrics", [&metrics](HttpRequest&) {
+  router.Add(Method::kGet, "/metrics", [&metrics, &s](HttpRequest&) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics.Render();
+    r.body = metrics.Render() + s.deployments.RenderMetrics();
     return r;
   });
 }

@@ -3,31 +3,15 @@
 #include <sstream>
 
 namespace ferry::api {
-namespace {
-std::string Escape(const std::string& label) {
-  std::string out;
-  for (char c : label) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-}  // namespace
 
 void HttpMetrics::Observe(const std::string& route, std::string_view method,
                           int status, double seconds) {
   std::lock_guard lock(mu_);
   ++requests_[{route, std::string(method), status}];
-  Histogram& h = latency_[{route, std::string(method)}];
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.counts[i];
-  }
-  ++h.count;
-  h.sum += seconds;
+  auto key = std::make_pair(route, std::string(method));
+  auto it = latency_.find(key);
+  if (it == latency_.end()) it = latency_.emplace(key, Histogram(kBuckets)).first;
+  it->second.Observe(seconds);
 }
 
 std::string HttpMetrics::Render() const {
@@ -37,25 +21,15 @@ std::string HttpMetrics::Render() const {
          "status.\n# TYPE ferry_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out << "ferry_http_requests_total{route=\"" << Escape(route)
+    out << "ferry_http_requests_total{route=\"" << EscapeLabel(route)
         << "\",method=\"" << method << "\",status=\"" << status << "\"} " << n
         << "\n";
   }
   out << "# HELP ferry_http_request_duration_seconds HTTP request latency.\n"
          "# TYPE ferry_http_request_duration_seconds histogram\n";
   for (const auto& [key, h] : latency_) {
-    std::string labels =
-        "route=\"" + Escape(key.first) + "\",method=\"" + key.second + "\"";
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out << "ferry_http_request_duration_seconds_bucket{" << labels
-          << ",le=\"" << kBuckets[i] << "\"} " << h.counts[i] << "\n";
-    }
-    out << "ferry_http_request_duration_seconds_bucket{" << labels
-        << ",le=\"+Inf\"} " << h.count << "\n";
-    out << "ferry_http_request_duration_seconds_sum{" << labels << "} "
-        << h.sum << "\n";
-    out << "ferry_http_request_duration_seconds_count{" << labels << "} "
-        << h.count << "\n";
+    h.Render(out, "ferry_http_request_duration_seconds",
+             "route=\"" + EscapeLabel(key.first) + "\",method=\"" + key.second + "\"");
   }
   return out.str();
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "core/prometheus.h"
+
 namespace ferry::api {
 
 class HttpMetrics {
@@ -24,11 +26,6 @@ class HttpMetrics {
       0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
  private:
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> counts{};
-    uint64_t count = 0;
-    double sum = 0;
-  };
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Histogram> latency_;

@@ -21,6 +21,7 @@ struct ServerFlags {
   std::string data_dir = "ferry-data";
   std::string store;      // default: sqlite:///<data_dir>/ferry.db
   std::string artifacts;  // default: <data_dir>/artifacts
+  std::string payloads;   // default: <data_dir>/payloads
   int io_threads = 2;
   int workers = 32;
   uint64_t max_body_mb = 64;
@@ -70,6 +71,7 @@ int RunServer(ServerFlags flags) {
   if (flags.artifacts.empty()) {
     flags.artifacts = (fs::path(flags.data_dir) / "artifacts").string();
   }
+  if (flags.payloads.empty()) flags.payloads = (fs::path(flags.data_dir) / "payloads").string();
   auto db = store::OpenDatabase(flags.store);
   if (!db.ok()) {
     Log(LogLevel::kError, "cannot open metadata store", {{"error", db.status().ToString()}});
@@ -90,8 +92,9 @@ int RunServer(ServerFlags flags) {
                                      &bus);
   registry::Webhooks webhooks(**db, Clock::System());
   webhooks.Start(bus);
+  serving::PayloadLog payloads(flags.payloads);
   serving::Deployments deployments(**db, RegistryResolver(registry, **artifact_store),
-                                   Clock::System());
+                                   Clock::System(), &payloads);
   if (Status st = deployments.LoadStored(); !st.ok()) {
     Log(LogLevel::kError, "cannot read deployments", {{"error", st.ToString()}});
     return 1;
@@ -167,6 +170,8 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
                   "postgresql://user@host:port/db (default: <data-dir>/ferry.db)");
   cmd->add_option("--artifacts", flags->artifacts,
                   "Artifact root directory (default: <data-dir>/artifacts)");
+  cmd->add_option("--payload-dir", flags->payloads,
+                  "Where served requests and answers are logged (default: <data-dir>/payloads)");
   cmd->add_option("--io-threads", flags->io_threads, "Network I/O threads")
       ->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--workers", flags->workers, "Request handler threads")

@@ -92,7 +92,7 @@ Result<DeploymentSpec> SpecFromJson(const Json& json, const std::string& name) {
   if (!json.is_object()) return InvalidArgument("a deployment must be a JSON object");
   for (const auto& [key, value] : json.items()) {
     if (key != "name" && key != "model" && key != "canary" && key != "shadow" &&
-        key != "batching") {
+        key != "batching" && key != "payload_log") {
       return InvalidArgument("unknown field '" + key + "'");
     }
   }
@@ -119,6 +119,17 @@ Result<DeploymentSpec> SpecFromJson(const Json& json, const std::string& name) {
     ASSIGN_OR_RETURN(spec.shadow, RefField(json["shadow"], "shadow.model", true));
   }
   RETURN_IF_ERROR(ReadBatching(json, spec.batching));
+  if (json.contains("payload_log") && !json["payload_log"].is_null()) {
+    const Json& p = json["payload_log"];
+    if (!p.is_object()) return InvalidArgument("'payload_log' must be an object");
+    for (const auto& [key, value] : p.items()) {
+      if (key != "sample_rate") return InvalidArgument("unknown field 'payload_log." + key + "'");
+      if (!value.is_number() || !(value.get<double>() >= 0 && value.get<double>() <= 1)) {
+        return InvalidArgument("'payload_log.sample_rate' must be a number in [0, 1]");
+      }
+      spec.payload_sample_rate = value.get<double>();
+    }
+  }
   return spec;
 }
 
@@ -145,6 +156,7 @@ Json SpecToJson(const DeploymentSpec& spec) {
                    {"max_queue_delay_us", spec.batching.max_queue_delay_us},
                    {"instances", spec.batching.instances},
                    {"max_queue", spec.batching.max_queue}};
+  j["payload_log"] = {{"sample_rate", spec.payload_sample_rate}};
   return j;
 }
 

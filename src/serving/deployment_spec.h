@@ -24,12 +24,13 @@ struct DeploymentSpec {
   double canary_percent = 0;  // 0..100
   std::string shadow;
   BatchOptions batching;
+  double payload_sample_rate = 1.0;  // share of requests logged, 0..1
 };
 
 // Names: 1–64 of [A-Za-z0-9_.-], starting with a letter or digit.
 Status ValidateDeploymentName(std::string_view name);
 // From {"name", "model", "canary": {"model", "percent"}, "shadow": {"model"},
-// "batching": {...}}; errors name the field. `name` (from the URL) wins
+// "batching": {...}, "payload_log": {"sample_rate"}}; errors name the field. `name` (from the URL) wins
 // over a name in the body when set.
 Result<DeploymentSpec> SpecFromJson(const nlohmann::json& json, const std::string& name = "");
 // The same document as YAML.

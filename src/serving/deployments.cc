@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "core/ids.h"
 #include "core/log.h"
 #include "serving/traffic.h"
 
@@ -63,9 +64,19 @@ void WaitSole(const std::shared_ptr<T>& ptr) {
   }
 }
 
-bool RandomCanary(double percent) {
+std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng(std::random_device{}());
-  return static_cast<double>(rng() % 10000) < percent * 100;
+  return rng;
+}
+
+bool RandomCanary(double percent) {
+  return static_cast<double>(Rng()() % 10000) < percent * 100;
+}
+
+bool Sampled(double rate) {
+  if (rate >= 1) return true;
+  if (rate <= 0) return false;
+  return static_cast<double>(Rng()() % 1000000) < rate * 1000000;
 }
 
 }  // namespace
@@ -86,15 +97,19 @@ std::string RefModelName(std::string_view ref) {
 }
 
 Deployments::Deployments(store::Database& db, ResolveFn resolve, const Clock& clock,
-                         BatchOptions defaults)
-    : db_(db), resolve_(std::move(resolve)), clock_(clock), defaults_(defaults) {}
+                         PayloadLog* payloads)
+    : db_(db), resolve_(std::move(resolve)), clock_(clock), payloads_(payloads) {}
 
 Deployments::~Deployments() { Stop(); }
 
 Result<std::shared_ptr<Runner>> Deployments::LoadRunner(const ResolvedModel& resolved,
                                                         const BatchOptions& batching) {
   ASSIGN_OR_RETURN(ModelPackage package, ReadModelPackage(resolved.package_dir));
-  auto runner = Runner::Load(package, batching, resolved.model, resolved.version);
+  auto runner = Runner::Load(package, batching, resolved.model, resolved.version,
+                             [this, model = resolved.model, version = resolved.version](
+                                 const BatchTiming& timing) {
+                               metrics_.ObserveBatch(model, version, timing);
+                             });
   if (!runner.ok()) {
     return Status(runner.status().code(), resolved.model + " version " +
                                               std::to_string(resolved.version) +
@@ -373,6 +388,7 @@ std::vector<DeploymentStatus> Deployments::List() const {
 }
 
 void Deployments::Infer(InferCall call, std::function<void(InferAnswer)> done) {
+  auto start = std::chrono::steady_clock::now();
   DeploymentPtr d = Find(call.deployment);
   if (!d) {
     return done({NotFound("Deployment '" + call.deployment + "' not found")});
@@ -404,60 +420,94 @@ void Deployments::Infer(InferCall call, std::function<void(InferAnswer)> done) {
   }
   arm->requests.fetch_add(1, std::memory_order_relaxed);
   if (!runner) {
-    std::lock_guard lock(arm->mu);
     arm->failures.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(arm->mu);
     return done({Unavailable("Deployment '" + call.deployment + "' has no loaded " +
                              std::string(RoleName(arm->role)) + " model: " + arm->error)});
   }
-  std::vector<Tensor> shadow_inputs;
   const Arm* shadow = d->arm(Role::kShadow);
   bool shadowed = shadow && shadow->runner.load() && arm->role == Role::kPrimary;
-  if (shadowed) shadow_inputs = call.inputs;
-  std::string model = runner->model();
-  int64_t version = runner->version();
+  bool logged = payloads_ && Sampled(d->spec.payload_sample_rate);
+  std::vector<Tensor> inputs_copy;
+  if (shadowed || logged) inputs_copy = call.inputs;
   Role role = arm->role;
-  // `done` is shared: on a queueing error Infer returns it unused.
-  auto shared_done = std::make_shared<std::function<void(InferAnswer)>>(std::move(done));
+  auto context = std::make_shared<CallContext>(CallContext{
+      d, arm, runner->model(), runner->version(), NewRunId(), start, std::move(done)});
   Status st = runner->Infer(
       std::move(call.inputs),
-      [d, arm, shared_done, model, version, role, shadowed,
-       shadow_inputs = std::move(shadow_inputs)](Batcher::Outputs out, double queued) mutable {
-        InferAnswer answer{out.status(), model, version, role, {}, queued};
-        std::vector<Tensor> primary;
-        if (out.ok()) {
-          if (shadowed) primary = *out;
-          answer.outputs = std::move(out).value();
-        } else {
-          arm->failures.fetch_add(1, std::memory_order_relaxed);
-        }
-        (*shared_done)(std::move(answer));
-        if (shadowed && !primary.empty()) Shadow(d, std::move(shadow_inputs), std::move(primary));
+      [this, context, shadowed, logged, role, inputs = std::move(inputs_copy)](
+          Batcher::Outputs out, double queued) mutable {
+        Finish(*context, role, std::move(out), queued, shadowed, logged, std::move(inputs));
       });
   if (!st.ok()) {
     if (st.code() != StatusCode::kInvalidArgument) arm->failures.fetch_add(1);
-    (*shared_done)({st, model, version, role});
+    metrics_.ObserveRequest(d->spec.name, context->model, context->version, RoleName(role),
+                            st.code(), 0, 0);
+    context->done({st, "", context->model, context->version, role});
   }
 }
 
-// Runs the shadow after the primary answered; its result only feeds the
-// comparison counters (and, later, the payload log). Never fails the call.
+// Answers the caller first; then the payload log and the shadow, which never
+// delay or change the answer.
+void Deployments::Finish(CallContext& c, Role role, Batcher::Outputs out, double queued,
+                         bool shadowed, bool logged, std::vector<Tensor> inputs) {
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.start).count();
+  metrics_.ObserveRequest(c.d->spec.name, c.model, c.version, RoleName(role), out.status().code(),
+                          total, queued);
+  InferAnswer answer{out.status(), c.prediction_id, c.model, c.version, role, {}, queued};
+  std::vector<Tensor> outputs;
+  if (out.ok()) {
+    if (shadowed || logged) outputs = *out;
+    answer.outputs = std::move(out).value();
+  } else {
+    c.arm->failures.fetch_add(1, std::memory_order_relaxed);
+  }
+  c.done(std::move(answer));
+  if (outputs.empty()) return;
+  if (logged) {
+    LogPayload(*c.d, c.model, c.version, role, c.prediction_id,
+               shadowed ? inputs : std::move(inputs), shadowed ? outputs : std::move(outputs));
+  }
+  if (shadowed) Shadow(c.d, std::move(inputs), std::move(outputs), c.prediction_id, logged);
+}
+
+void Deployments::LogPayload(const Deployment& d, const std::string& model, int64_t version,
+                             Role role, const std::string& prediction_id,
+                             std::vector<Tensor> inputs, std::vector<Tensor> outputs) {
+  payloads_->TryPush({prediction_id, clock_.NowMillis(), d.spec.name, model, version,
+                      std::string(RoleName(role)), std::move(inputs), std::move(outputs)});
+}
+
+// Runs the shadow after the primary answered; its answer feeds the
+// comparison counters and the payload log. Never fails the call.
 void Deployments::Shadow(const DeploymentPtr& d, std::vector<Tensor> inputs,
-                         std::vector<Tensor> primary) {
+                         std::vector<Tensor> primary, const std::string& prediction_id,
+                         bool logged) {
   Arm* arm = d->arm(Role::kShadow);
   std::shared_ptr<Runner> runner = arm->runner.load();
   if (!runner) return;
   arm->requests.fetch_add(1, std::memory_order_relaxed);
-  Status st = runner->Infer(std::move(inputs), [d, arm, primary = std::move(primary)](
-                                                   Batcher::Outputs out, double) {
-    if (!out.ok()) {
-      arm->failures.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    d->shadow_compared.fetch_add(1, std::memory_order_relaxed);
-    if (!out->empty() && out->front().data == primary.front().data) {
-      d->shadow_agreed.fetch_add(1, std::memory_order_relaxed);
-    }
-  });
+  std::vector<Tensor> logged_inputs;
+  if (logged) logged_inputs = inputs;
+  Status st = runner->Infer(
+      std::move(inputs),
+      [this, d, arm, primary = std::move(primary), prediction_id, logged,
+       model = runner->model(), version = runner->version(),
+       logged_inputs = std::move(logged_inputs)](Batcher::Outputs out, double) mutable {
+        metrics_.ObserveRequest(d->spec.name, model, version, "shadow", out.status().code(), 0, 0);
+        if (!out.ok()) {
+          arm->failures.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+        d->shadow_compared.fetch_add(1, std::memory_order_relaxed);
+        if (!out->empty() && out->front().data == primary.front().data) {
+          d->shadow_agreed.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (logged) {
+          LogPayload(*d, model, version, Role::kShadow, prediction_id, std::move(logged_inputs),
+                     std::move(out).value());
+        }
+      });
   if (!st.ok()) arm->failures.fetch_add(1, std::memory_order_relaxed);
 }
 

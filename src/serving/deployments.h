@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,7 +36,9 @@
 #include "core/clock.h"
 #include "core/event_bus.h"
 #include "serving/deployment_spec.h"
+#include "serving/payload_log.h"
 #include "serving/runner.h"
+#include "serving/serving_metrics.h"
 #include "store/database.h"
 
 namespace ferry::serving {
@@ -94,6 +97,7 @@ struct InferCall {
 
 struct InferAnswer {
   Status status;
+  std::string prediction_id;  // set once the request reached a model
   std::string model;
   int64_t version = 0;
   Role role = Role::kPrimary;
@@ -103,8 +107,9 @@ struct InferAnswer {
 
 class Deployments {
  public:
+  // `payloads`, when given, receives the sampled requests and answers.
   Deployments(store::Database& db, ResolveFn resolve, const Clock& clock,
-              BatchOptions defaults = {});
+              PayloadLog* payloads = nullptr);
   ~Deployments();
   Deployments(const Deployments&) = delete;
   Deployments& operator=(const Deployments&) = delete;
@@ -136,6 +141,10 @@ class Deployments {
   void Start(EventBus& bus);
   // Unsubscribes, stops the reload thread, retires every runner.
   void Stop();
+  // Serving metrics in Prometheus' text format.
+  std::string RenderMetrics() const {
+    return metrics_.Render(payloads_ ? payloads_->dropped() : 0);
+  }
 
  private:
   struct Arm;
@@ -153,13 +162,29 @@ class Deployments {
   DeploymentPtr Find(const std::string& name) const;
   DeploymentStatus StatusOf(const Deployment& d) const;
   void ReloadLoop();
-  static void Shadow(const DeploymentPtr& d, std::vector<Tensor> inputs,
-                     std::vector<Tensor> primary_outputs);
+  // One request in flight, shared by its completion callback.
+  struct CallContext {
+    DeploymentPtr d;
+    Arm* arm;
+    std::string model;
+    int64_t version;
+    std::string prediction_id;
+    std::chrono::steady_clock::time_point start;
+    std::function<void(InferAnswer)> done;
+  };
+  void Finish(CallContext& c, Role role, Batcher::Outputs out, double queued, bool shadowed,
+              bool logged, std::vector<Tensor> inputs);
+  void Shadow(const DeploymentPtr& d, std::vector<Tensor> inputs,
+              std::vector<Tensor> primary_outputs, const std::string& prediction_id, bool logged);
+  void LogPayload(const Deployment& d, const std::string& model, int64_t version, Role role,
+                  const std::string& prediction_id, std::vector<Tensor> inputs,
+                  std::vector<Tensor> outputs);
 
   store::Database& db_;
   ResolveFn resolve_;
   const Clock& clock_;
-  BatchOptions defaults_;
+  PayloadLog* payloads_;
+  ServingMetrics metrics_;
 
   std::mutex admin_mu_;  // serializes control-plane changes
   mutable std::shared_mutex map_mu_;

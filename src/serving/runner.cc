@@ -102,7 +102,8 @@ std::vector<Tensor> ZeroRequest(const ModelIo& io, int64_t rows) {
 }
 
 Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchOptions options,
-                                             std::string model, int64_t version) {
+                                             std::string model, int64_t version,
+                                             Batcher::ObserveFn observe) {
   std::shared_ptr<Runner> runner(new Runner());
   runner->package_ = package;
   runner->model_ = std::move(model);
@@ -122,7 +123,8 @@ Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchO
   runner->batcher_ = std::make_unique<Batcher>(
       options, [raw](int instance, std::span<const Tensor> inputs) {
         return raw->models_[static_cast<size_t>(instance)]->Predict(inputs);
-      });
+      },
+      std::move(observe));
   return runner;
 }
 

@@ -17,7 +17,8 @@ class Runner {
  public:
   // `model` and `version` label the runner (the registry version it serves).
   static Result<std::shared_ptr<Runner>> Load(const ModelPackage& package, BatchOptions options,
-                                              std::string model = "", int64_t version = 0);
+                                              std::string model = "", int64_t version = 0,
+                                              Batcher::ObserveFn observe = nullptr);
   ~Runner();
 
   const std::string& model() const { return model_; }

@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "api/grpc/inference.grpc.pb.h"
-#include "core/ids.h"
 
 namespace ferry::api {
 namespace {
@@ -195,7 +194,7 @@ class Service final : public pb::GRPCInferenceService::CallbackService {
     deployments_.Infer(std::move(call), [ctx, reactor, req, resp](serving::InferAnswer a) {
       if (a.version > 0) ctx->AddInitialMetadata("ferry-model-version", std::to_string(a.version));
       if (!a.status.ok()) return reactor->Finish(ToGrpc(a.status));
-      ctx->AddInitialMetadata("ferry-prediction-id", NewRunId());
+      ctx->AddInitialMetadata("ferry-prediction-id", a.prediction_id);
       Status st = FillResponse(*req, a, resp);
       reactor->Finish(ToGrpc(st));
     });

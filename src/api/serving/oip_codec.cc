@@ -1,8 +1,12 @@
 #include "api/serving/oip_codec.h"
 
-#include "api/serving/tensor_json.h"
+#include "serving/tensor_json.h"
 
 namespace ferry::api {
+
+using serving::AppendJsonData;
+using serving::AppendJsonValue;
+using serving::TensorDataToJson;
 
 using serving::DataType;
 using serving::Tensor;

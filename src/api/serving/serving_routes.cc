@@ -13,7 +13,6 @@
 #include "api/serving/mlflow_scoring.h"
 #include "api/serving/oip_codec.h"
 #include "api/services.h"
-#include "core/ids.h"
 #include "serving/deployments.h"
 
 namespace ferry::api {
@@ -74,7 +73,7 @@ Result<std::optional<int64_t>> PathVersion(const HttpRequest& r) {
 }
 
 void AddAnswerHeaders(HttpResponse& resp, const InferAnswer& a) {
-  resp.headers.emplace_back("Ferry-Prediction-Id", NewRunId());
+  resp.headers.emplace_back("Ferry-Prediction-Id", a.prediction_id);
   if (a.version > 0) resp.headers.emplace_back("Ferry-Model-Version", std::to_string(a.version));
 }
 

@@ -1,13 +1,12 @@
-#include "api/serving/tensor_json.h"
+#include "serving/tensor_json.h"
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-namespace ferry::api {
+namespace ferry::serving {
 
-using serving::DataType;
-using serving::Tensor;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -128,13 +127,13 @@ Result<int64_t> AppendJsonData(const Json& data, DataType type, std::string& out
 }
 
 Json ElementToJson(const Tensor& t, int64_t i) {
-  const char* p = t.data.data() + static_cast<size_t>(i) * serving::ElementSize(t.datatype);
+  const char* p = t.data.data() + static_cast<size_t>(i) * ElementSize(t.datatype);
   switch (t.datatype) {
     case DataType::kBool: return *p != 0;
     case DataType::kInt8: case DataType::kInt16: case DataType::kInt32: case DataType::kInt64:
-      return static_cast<int64_t>(serving::ElementAsDouble(t, i));
+      return static_cast<int64_t>(ElementAsDouble(t, i));
     case DataType::kUint8: case DataType::kUint16: case DataType::kUint32:
-      return static_cast<uint64_t>(serving::ElementAsDouble(t, i));
+      return static_cast<uint64_t>(ElementAsDouble(t, i));
     case DataType::kUint64: {
       uint64_t u;
       std::memcpy(&u, p, 8);
@@ -142,7 +141,7 @@ Json ElementToJson(const Tensor& t, int64_t i) {
     }
     case DataType::kBytes: break;
     default: {
-      double d = serving::ElementAsDouble(t, i);
+      double d = ElementAsDouble(t, i);
       if (!std::isfinite(d)) return nullptr;
       return d;
     }
@@ -188,4 +187,4 @@ Json TensorDataToJson(const Tensor& t, bool nested) {
   return Nest(flat, t.shape, 0, pos);
 }
 
-}  // namespace ferry::api
+}  // namespace ferry::serving

@@ -5,23 +5,25 @@
 
 #include <string>
 
-#include "api/json_util.h"
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
 #include "serving/tensor.h"
 
-namespace ferry::api {
+namespace ferry::serving {
 
 // Appends one JSON scalar as an element of `type` to `out`. JSON null is
 // NaN for floating-point types and an error otherwise.
-Status AppendJsonValue(const Json& value, serving::DataType type, std::string& out,
+Status AppendJsonValue(const nlohmann::json& value, DataType type, std::string& out,
                        const std::string& input);
 // Appends every scalar of a (possibly nested) array in row-major order and
 // returns how many were appended.
-Result<int64_t> AppendJsonData(const Json& data, serving::DataType type, std::string& out,
+Result<int64_t> AppendJsonData(const nlohmann::json& data, DataType type, std::string& out,
                                const std::string& input);
 // Element `i` of a tensor as JSON (BYTES as a string; NaN/inf as null,
 // since JSON has no such numbers).
-Json ElementToJson(const serving::Tensor& tensor, int64_t i);
+nlohmann::json ElementToJson(const Tensor& tensor, int64_t i);
 // All elements, flat (OIP) or nested by the shape (MLflow).
-Json TensorDataToJson(const serving::Tensor& tensor, bool nested);
+nlohmann::json TensorDataToJson(const Tensor& tensor, bool nested);
 
-}  // namespace ferry::api
+}  // namespace ferry::serving

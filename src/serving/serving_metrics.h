@@ -1,0 +1,47 @@
+// Serving metrics in Prometheus' text format, per deployment, model and
+// version: requests by role and status code, latency histograms (total,
+// time in the batch queue, model compute per batch) and batch sizes.
+// Thread-safe (one mutex; an observation is a map lookup and a few adds).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "core/prometheus.h"
+#include "core/status.h"
+#include "serving/batcher.h"
+
+namespace ferry::serving {
+
+class ServingMetrics {
+ public:
+  void ObserveRequest(const std::string& deployment, const std::string& model, int64_t version,
+                      std::string_view role, StatusCode code, double total_seconds,
+                      double queue_seconds);
+  void ObserveBatch(const std::string& model, int64_t version, const BatchTiming& timing);
+  // `dropped_payloads`: the payload log's count of dropped records.
+  std::string Render(uint64_t dropped_payloads) const;
+
+ private:
+  struct RequestSeries {
+    Histogram total{kLatencyBuckets};
+    Histogram queue{kLatencyBuckets};
+  };
+  struct BatchSeries {
+    Histogram compute{kLatencyBuckets};
+    Histogram size{kBatchBuckets};
+  };
+  static constexpr double kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  using Model = std::pair<std::string, int64_t>;
+  using Series = std::tuple<std::string, std::string, int64_t>;  // deployment, model, version
+
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int64_t, std::string, StatusCode>, uint64_t>
+      requests_;
+  std::map<Series, RequestSeries> latency_;
+  std::map<Model, BatchSeries> batches_;
+};
+
+}  // namespace ferry::serving
