@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 import requests
 
 from ferry.registry import RegistryMixin
+from ferry.serving import ServingMixin
 
 
 class FerryError(Exception):
@@ -51,7 +52,7 @@ def _parse_value(value: Any) -> float:
     return float(value) if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
 
 
-class Client(RegistryMixin):
+class Client(RegistryMixin, ServingMixin):
     """A connection to one Ferry server. Thread-safe for independent calls."""
 
     def __init__(self, url: Optional[str] = None, timeout: float = 60.0) -> None:
@@ -72,8 +73,10 @@ class Client(RegistryMixin):
             payload = resp.json()
         except ValueError:
             payload = None
-        if resp.status_code != 200:
+        if not 200 <= resp.status_code <= 299:
             err = (payload or {}).get("error", {}) if isinstance(payload, dict) else {}
+            if isinstance(err, str):  # the Open Inference Protocol's {"error": "..."}
+                err = {"code": "INFERENCE_ERROR", "message": err}
             raise FerryError(resp.status_code, err.get("code", "UNKNOWN"),
                              err.get("message", resp.text[:500]))
         return payload if isinstance(payload, dict) else {}

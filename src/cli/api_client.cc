@@ -33,10 +33,12 @@ std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
     return std::nullopt;
   }
   Json parsed = Json::parse(reply->body, nullptr, false);
-  if (reply->status != 200) {
+  if (reply->status < 200 || reply->status > 299) {
     std::string message = reply->body;
     if (parsed.is_object() && parsed.contains("error")) {
-      message = parsed["error"].value("message", reply->body);
+      const Json& error = parsed["error"];
+      if (error.is_object()) message = error.value("message", reply->body);
+      if (error.is_string()) message = error.get<std::string>();
     }
     std::cerr << "error (" << reply->status << "): " << message << "\n";
     return std::nullopt;

@@ -29,5 +29,7 @@ std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
 // `ferry models …` and `ferry webhooks …` (model_commands.cc).
 void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+// `ferry deploy …` (deploy_commands.cc).
+void AddDeployCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 
 }  // namespace ferry::cli
