@@ -33,9 +33,9 @@ Status Batcher::Submit(std::vector<Tensor> inputs, Done done) {
 }
 
 void Batcher::Stop() {
+  std::lock_guard stop_lock(stop_mu_);  // one joiner at a time
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
   cv_.notify_all();

@@ -84,7 +84,8 @@ class Batcher {
   int64_t queued_rows_ = 0;    // guarded by mu_
   bool forming_ = false;       // a thread is waiting to fill a batch; guarded by mu_
   bool stopping_ = false;      // guarded by mu_
-  std::vector<std::thread> threads_;
+  std::mutex stop_mu_;                 // serializes Stop
+  std::vector<std::thread> threads_;  // guarded by stop_mu_ after construction
 };
 
 }  // namespace ferry::serving

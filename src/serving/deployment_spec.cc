@@ -169,7 +169,9 @@ Result<std::pair<std::string, double>> ParseCanaryFlag(const std::string& flag) 
   char* end = nullptr;
   std::string number = flag.substr(colon + 1);
   double percent = std::strtod(number.c_str(), &end);
-  if (number.empty() || *end != '\0' || !(percent > 0 && percent < 100)) {
+  bool digits = !number.empty() && (std::isdigit(static_cast<unsigned char>(number[0])) ||
+                                    number[0] == '.');
+  if (!digits || *end != '\0' || !(percent > 0 && percent < 100)) {
     return InvalidArgument("--canary percent must be a number between 0 and 100 (exclusive)");
   }
   return std::make_pair(ref, percent);

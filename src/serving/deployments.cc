@@ -309,7 +309,7 @@ Result<ModelMetadata> Deployments::Metadata(const std::string& name,
   ModelMetadata meta{name, {}, "", {}};
   const ArmStatus* chosen = nullptr;
   for (const ArmStatus& a : d.arms) {
-    if (!a.ready || a.role == Role::kShadow) continue;
+    if (!a.ready || !a.healthy || a.role == Role::kShadow) continue;
     meta.versions.push_back(a.version);
     bool match = version ? a.version == *version : a.role == Role::kPrimary;
     if (match && !chosen) chosen = &a;
@@ -362,6 +362,10 @@ DeploymentStatus Deployments::StatusOf(const Deployment& d) const {
       a.version = runner->version();
       a.io = runner->io();
       a.backend = runner->package().backend;
+      if (std::string why = runner->Unhealthy(); !why.empty()) {
+        a.healthy = false;
+        a.error = why;
+      }
     } else {
       a.model = RefModelName(arm->ref);
     }

@@ -59,8 +59,9 @@ struct ArmStatus {
   std::string ref;
   std::string model;
   int64_t version = 0;
-  bool ready = false;
-  std::string error;  // the last load error (the arm may still serve)
+  bool ready = false;    // a version is loaded
+  bool healthy = true;   // … and its instances take work
+  std::string error;  // the last load error or why it is unhealthy
   int64_t loaded_time = 0;
   uint64_t requests = 0;
   uint64_t failures = 0;

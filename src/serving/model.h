@@ -30,6 +30,8 @@ class Model {
   // batch's rows in dimension 0. Errors: kInvalidArgument for data the model
   // rejects, kInternal/kUnavailable for backend failures.
   virtual Result<std::vector<Tensor>> Predict(std::span<const Tensor> inputs) = 0;
+  // Why the instance refuses work, or "" when it is healthy.
+  virtual std::string Unhealthy() const { return ""; }
 };
 
 // Loads one instance of the package's model with its backend.

@@ -89,6 +89,7 @@ Result<std::string> InsidePackage(const std::string& dir, const std::string& fie
 }
 
 std::string Scalar(const YAML::Node& node, const char* key) {
+  if (!node.IsMap()) return "";
   const YAML::Node v = node[key];
   return v && v.IsScalar() ? v.as<std::string>() : "";
 }
@@ -134,6 +135,7 @@ Status ChooseBackend(const std::string& dir, const YAML::Node& flavors, const st
   auto pick = [&](const char* flavor, const char* backend) -> Status {
     pkg.backend = backend;
     const YAML::Node f = flavors[flavor];
+    if (!f.IsMap()) return InvalidArgument(std::string("MLmodel 'flavors.") + flavor + "' must be a mapping");
     std::string data = Scalar(f, "data");
     if (data.empty()) data = Scalar(f, "model_path");
     if (!data.empty()) {
@@ -155,6 +157,30 @@ Status ChooseBackend(const std::string& dir, const YAML::Node& flavors, const st
   }
   if (!forced.empty()) return InvalidArgument("MLmodel 'ferry.backend': unknown backend '" + forced + "'");
   return InvalidArgument("MLmodel has no flavor Ferry can serve (xgboost, onnx, python_function)");
+}
+
+// The package a parsed manifest describes (may throw YAML::Exception on an
+// unexpected shape; ReadModelPackage turns that into an error).
+Result<ModelPackage> FromManifest(const std::string& dir, const YAML::Node& root) {
+  const YAML::Node flavors = root["flavors"];
+  ModelPackage pkg;
+  pkg.dir = dir;
+  pkg.run_id = Scalar(root, "run_id");
+  pkg.model_uuid = Scalar(root, "model_uuid");
+  std::string forced;
+  if (root["ferry"] && root["ferry"].IsMap()) forced = Scalar(root["ferry"], "backend");
+  RETURN_IF_ERROR(ChooseBackend(dir, flavors, forced, pkg));
+  RETURN_IF_ERROR(ReadSignature(root, pkg));
+  RETURN_IF_ERROR(ReadHints(root, pkg));
+  const YAML::Node example = root["saved_input_example_info"];
+  if (example && example.IsMap()) {
+    std::string path = Scalar(example, "artifact_path");
+    if (!path.empty()) {
+      ASSIGN_OR_RETURN(pkg.input_example_path,
+                       InsidePackage(dir, "saved_input_example_info.artifact_path", path));
+    }
+  }
+  return pkg;
 }
 
 }  // namespace
@@ -191,24 +217,11 @@ Result<ModelPackage> ReadModelPackage(const std::string& dir) {
   if (!root.IsMap()) return InvalidArgument("MLmodel is not a YAML mapping");
   const YAML::Node flavors = root["flavors"];
   if (!flavors || !flavors.IsMap()) return InvalidArgument("MLmodel has no 'flavors' mapping");
-  ModelPackage pkg;
-  pkg.dir = dir;
-  pkg.run_id = Scalar(root, "run_id");
-  pkg.model_uuid = Scalar(root, "model_uuid");
-  std::string forced;
-  if (root["ferry"] && root["ferry"].IsMap()) forced = Scalar(root["ferry"], "backend");
-  RETURN_IF_ERROR(ChooseBackend(dir, flavors, forced, pkg));
-  RETURN_IF_ERROR(ReadSignature(root, pkg));
-  RETURN_IF_ERROR(ReadHints(root, pkg));
-  const YAML::Node example = root["saved_input_example_info"];
-  if (example && example.IsMap()) {
-    std::string path = Scalar(example, "artifact_path");
-    if (!path.empty()) {
-      ASSIGN_OR_RETURN(pkg.input_example_path,
-                       InsidePackage(dir, "saved_input_example_info.artifact_path", path));
-    }
+  try {
+    return FromManifest(dir, root);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(std::string("MLmodel has an unexpected shape: ") + e.what());
   }
-  return pkg;
 }
 
 }  // namespace ferry::serving

@@ -25,22 +25,34 @@ bool ShapeFits(const IoSpec& spec, const Tensor& t) {
   return true;
 }
 
+// Rows of zeros (empty strings for BYTES), or of NaN where the datatype
+// has one and `nan` asks for it (a missing optional input).
 Tensor Filled(const IoSpec& spec, int64_t rows, bool nan) {
   Tensor t{spec.name, spec.datatype, spec.shape, {}};
   if (t.shape.empty()) t.shape = {-1};
   for (auto& d : t.shape) d = d < 0 ? 1 : d;
   t.shape[0] = rows;
-  int64_t n = t.ElementCount();
+  auto n = static_cast<size_t>(t.ElementCount());
   if (spec.datatype == DataType::kBytes) {
-    t.data.assign(static_cast<size_t>(n) * 4, '\0');
-  } else if (nan) {
-    t.datatype = DataType::kFp32;
-    std::vector<float> values(static_cast<size_t>(n), std::nanf(""));
-    t.data.assign(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+    t.data.assign(n * 4, '\0');
+  } else if (nan && spec.datatype == DataType::kFp32) {
+    std::vector<float> values(n, std::nanf(""));
+    t.data.assign(reinterpret_cast<const char*>(values.data()), n * 4);
+  } else if (nan && spec.datatype == DataType::kFp64) {
+    std::vector<double> values(n, std::nan(""));
+    t.data.assign(reinterpret_cast<const char*>(values.data()), n * 8);
   } else {
-    t.data.assign(static_cast<size_t>(n) * ElementSize(spec.datatype), '\0');
+    t.data.assign(n * ElementSize(spec.datatype), '\0');
   }
   return t;
+}
+
+// The form every request of a batch shares: the model's datatype, and a
+// column as [rows] rather than [rows, 1].
+Result<Tensor> Normalized(const IoSpec& spec, Tensor t) {
+  if (spec.shape.size() == 1 && t.shape.size() == 2) t.shape.pop_back();
+  if (t.datatype == spec.datatype) return t;
+  return ConvertTensor(t, spec.datatype);
 }
 
 std::string Names(const std::vector<IoSpec>& specs) {
@@ -52,7 +64,11 @@ std::string Names(const std::vector<IoSpec>& specs) {
 }  // namespace
 
 Result<std::vector<Tensor>> CheckInputs(const ModelIo& io, std::vector<Tensor> inputs) {
-  for (const Tensor& t : inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (inputs[j].name == t.name) return InvalidArgument("input '" + t.name + "' is given twice");
+    }
     bool known = false;
     for (const IoSpec& spec : io.inputs) known = known || spec.name == t.name;
     if (!known) {
@@ -88,9 +104,11 @@ Result<std::vector<Tensor>> CheckInputs(const ModelIo& io, std::vector<Tensor> i
                              " rows; other inputs have " + std::to_string(rows));
     }
     rows = t.Rows();
-    ordered.push_back(std::move(t));
+    ASSIGN_OR_RETURN(Tensor normal, Normalized(spec, std::move(t)));
+    ordered.push_back(std::move(normal));
   }
   if (rows < 0) return InvalidArgument("the request has no inputs");
+  if (rows == 0) return InvalidArgument("the request has no rows");
   for (size_t i : missing) ordered[i] = Filled(io.inputs[i], rows, true);
   return ordered;
 }
@@ -113,8 +131,10 @@ Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchO
   options.instances = std::max(1, options.instances);
   for (int i = 0; i < options.instances; ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(package));
+    // A model may refuse rows of zeros as input (kInvalidArgument); only a
+    // failure to run at all stops the load.
     auto warm = model->Predict(ZeroRequest(model->io(), 1));
-    if (!warm.ok()) {
+    if (!warm.ok() && warm.status().code() != StatusCode::kInvalidArgument) {
       return FailedPrecondition("warm-up prediction failed: " + warm.status().message());
     }
     runner->models_.push_back(std::move(model));
@@ -126,6 +146,13 @@ Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchO
       },
       std::move(observe));
   return runner;
+}
+
+std::string Runner::Unhealthy() const {
+  for (const auto& m : models_) {
+    if (std::string why = m->Unhealthy(); !why.empty()) return why;
+  }
+  return "";
 }
 
 Runner::~Runner() {

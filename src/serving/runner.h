@@ -36,6 +36,8 @@ class Runner {
   // Finishes queued requests and stops the threads.
   void Stop() { batcher_->Stop(); }
   size_t queued() const { return batcher_->queued(); }
+  // Why an instance refuses work ("" when all are healthy).
+  std::string Unhealthy() const;
 
  private:
   Runner() = default;
@@ -50,7 +52,10 @@ class Runner {
 // model's order. kInvalidArgument names the input: unknown, missing, wrong
 // datatype (numbers for a BYTES input or the reverse), wrong rank or fixed
 // dimension, rows unequal across inputs, or data that does not fill the
-// shape. A missing optional numeric input is filled with NaN (missing).
+// shape, no rows. Inputs come back in one form per model input (its
+// datatype; a column as [rows]) so that any requests can share a batch. A
+// missing optional input is filled with NaN (missing; zeros for integer
+// types, empty strings for BYTES).
 Result<std::vector<Tensor>> CheckInputs(const ModelIo& io, std::vector<Tensor> inputs);
 // A request of `rows` rows of zeros (empty strings for BYTES).
 std::vector<Tensor> ZeroRequest(const ModelIo& io, int64_t rows);

@@ -3,6 +3,8 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 #include <utility>
 
 namespace ferry::serving {
@@ -35,6 +37,12 @@ uint32_t ReadLength(const char* p) {
 // Byte offsets of each BYTES element's start, plus the end; empty when the
 // length prefixes do not walk the buffer exactly.
 std::optional<std::vector<size_t>> BytesOffsets(const std::string& data, int64_t count) {
+  // Each element takes at least its 4-byte length: refuse a shape the data
+  // cannot hold before reserving anything for it.
+  if (count < 0 || static_cast<uint64_t>(count) > data.size() / 4) {
+    if (count == 0 && data.empty()) return std::vector<size_t>{0};
+    return std::nullopt;
+  }
   std::vector<size_t> offsets;
   offsets.reserve(static_cast<size_t>(count) + 1);
   size_t pos = 0;
@@ -194,11 +202,70 @@ double ElementAsDouble(const Tensor& t, int64_t i) {
   return std::nan("");
 }
 
+namespace {
+
+// Stores `v` as a T; false when an integer T cannot hold it (no UB casts).
+template <typename T>
+bool StoreAs(double v, char* p) {
+  if constexpr (std::is_integral_v<T>) {
+    // 2^63 and 2^64 are exact doubles; the limits' max() are not.
+    constexpr double kHigh = std::is_signed_v<T> ? -2.0 * static_cast<double>(std::numeric_limits<T>::min())
+                                                 : 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1);
+    if (!(v >= static_cast<double>(std::numeric_limits<T>::min()) && v < kHigh)) return false;
+  }
+  T x = static_cast<T>(v);
+  std::memcpy(p, &x, sizeof(T));
+  return true;
+}
+
+bool Store(DataType type, double v, char* p) {
+  switch (type) {
+    case DataType::kBool: return StoreAs<uint8_t>(v != 0 ? 1 : 0, p);
+    case DataType::kUint8: return StoreAs<uint8_t>(v, p);
+    case DataType::kUint16: return StoreAs<uint16_t>(v, p);
+    case DataType::kUint32: return StoreAs<uint32_t>(v, p);
+    case DataType::kUint64: return StoreAs<uint64_t>(v, p);
+    case DataType::kInt8: return StoreAs<int8_t>(v, p);
+    case DataType::kInt16: return StoreAs<int16_t>(v, p);
+    case DataType::kInt32: return StoreAs<int32_t>(v, p);
+    case DataType::kInt64: return StoreAs<int64_t>(v, p);
+    case DataType::kFp32: return StoreAs<float>(v, p);
+    case DataType::kFp64: return StoreAs<double>(v, p);
+    case DataType::kFp16:
+    case DataType::kBytes: return false;  // refused by ConvertTensor
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Tensor> ConvertTensor(const Tensor& t, DataType type) {
+  if (t.datatype == type) return t;
+  if (t.datatype == DataType::kBytes || type == DataType::kBytes || type == DataType::kFp16) {
+    return InvalidArgument("input '" + t.name + "': cannot convert " +
+                           std::string(DataTypeName(t.datatype)) + " to " +
+                           std::string(DataTypeName(type)));
+  }
+  Tensor out{t.name, type, t.shape, {}};
+  int64_t n = t.ElementCount();
+  size_t size = ElementSize(type);
+  out.data.resize(static_cast<size_t>(n) * size);
+  for (int64_t i = 0; i < n; ++i) {
+    double v = ElementAsDouble(t, i);
+    if (!Store(type, v, out.data.data() + static_cast<size_t>(i) * size)) {
+      return InvalidArgument("input '" + t.name + "': value " + std::to_string(v) +
+                             " does not fit the model's " + std::string(DataTypeName(type)));
+    }
+  }
+  return out;
+}
+
 Status ToFloats(const Tensor& t, float* out) {
   if (t.datatype == DataType::kBytes) {
     return InvalidArgument("input '" + t.name + "': BYTES cannot be converted to numbers");
   }
   int64_t n = t.ElementCount();
+  if (n == 0) return Status::Ok();
   if (t.datatype == DataType::kFp32) {
     std::memcpy(out, t.data.data(), static_cast<size_t>(n) * 4);
     return Status::Ok();

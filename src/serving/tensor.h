@@ -45,6 +45,12 @@ struct Tensor {
   }
 };
 
+// Appends the raw (little-endian) bytes of `value` to a tensor buffer.
+template <typename T>
+void AppendRaw(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
 // Checks that `tensor.data` holds exactly the shape's elements (for BYTES:
 // that the length prefixes walk the buffer exactly); the message names the
 // tensor.
@@ -61,5 +67,8 @@ Result<std::vector<Tensor>> Split(const Tensor& whole, std::span<const int64_t> 
 Status ToFloats(const Tensor& tensor, float* out);
 // Reads element `i` as a double (numeric datatypes only).
 double ElementAsDouble(const Tensor& tensor, int64_t i);
+// The tensor with its elements converted to numeric `type` (through double:
+// integers beyond 2^53 lose precision). BYTES in or out is refused.
+Result<Tensor> ConvertTensor(const Tensor& tensor, DataType type);
 
 }  // namespace ferry::serving

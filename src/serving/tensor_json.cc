@@ -10,12 +10,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-template <typename T>
-void Put(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
 
 template <typename T>
 Status PutInt(const Json& v, std::string& out, const std::string& input) {
@@ -25,7 +19,7 @@ Status PutInt(const Json& v, std::string& out, const std::string& input) {
     if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
       return InvalidArgument("input '" + input + "': value " + v.dump() + " is out of range");
     }
-    Put(out, static_cast<T>(u));
+    AppendRaw(out, static_cast<T>(u));
     return Status::Ok();
   }
   if (v.is_number_integer()) {
@@ -42,7 +36,7 @@ Status PutInt(const Json& v, std::string& out, const std::string& input) {
       (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
     return InvalidArgument("input '" + input + "': value " + v.dump() + " is out of range");
   }
-  Put(out, static_cast<T>(i));
+  AppendRaw(out, static_cast<T>(i));
   return Status::Ok();
 }
 
@@ -85,17 +79,17 @@ Status AppendJsonValue(const Json& v, DataType type, std::string& out, const std
     case DataType::kInt64: return PutInt<int64_t>(v, out, input);
     case DataType::kFp16: {
       ASSIGN_OR_RETURN(double d, Number(v, input));
-      Put(out, FloatToHalf(static_cast<float>(d)));
+      AppendRaw(out, FloatToHalf(static_cast<float>(d)));
       return Status::Ok();
     }
     case DataType::kFp32: {
       ASSIGN_OR_RETURN(double d, Number(v, input));
-      Put(out, static_cast<float>(d));
+      AppendRaw(out, static_cast<float>(d));
       return Status::Ok();
     }
     case DataType::kFp64: {
       ASSIGN_OR_RETURN(double d, Number(v, input));
-      Put(out, d);
+      AppendRaw(out, d);
       return Status::Ok();
     }
     case DataType::kBytes: {
@@ -104,7 +98,7 @@ Status AppendJsonValue(const Json& v, DataType type, std::string& out, const std
                                v.dump().substr(0, 64));
       }
       const std::string& s = v.get_ref<const std::string&>();
-      Put(out, static_cast<uint32_t>(s.size()));
+      AppendRaw(out, static_cast<uint32_t>(s.size()));
       out += s;
       return Status::Ok();
     }

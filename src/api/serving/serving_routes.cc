@@ -41,7 +41,8 @@ Json StatusToJson(const DeploymentStatus& d) {
   Json arms = Json::array();
   for (const auto& a : d.arms) {
     Json arm = {{"role", serving::RoleName(a.role)}, {"ref", a.ref},   {"model", a.model},
-                {"ready", a.ready},                  {"requests", a.requests},
+                {"ready", a.ready},                  {"healthy", a.healthy},
+                {"requests", a.requests},
                 {"failures", a.failures}};
     if (a.ready) {
       arm["version"] = std::to_string(a.version);

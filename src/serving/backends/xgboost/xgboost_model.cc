@@ -86,6 +86,10 @@ class XgboostModel final : public Model {
       }
       int64_t w = 1;
       for (size_t i = 1; i < in.shape.size(); ++i) w *= std::max<int64_t>(in.shape[i], 1);
+      if (io_.inputs.size() > 1 && w != 1) {
+        return InvalidArgument("xgboost model input '" + in.name +
+                               "': with several inputs each must be one column");
+      }
       width += w;
     }
     if (io_.inputs.size() == 1 && io_.inputs[0].shape.size() == 2 &&

@@ -16,6 +16,7 @@ def model(ferry_url):
     import mlflow
     import xgboost
     mlflow.set_tracking_uri(ferry_url)
+    mlflow.set_experiment(f"sdk-serving-{uuid.uuid4().hex[:8]}")  # not another server's id
     rng = np.random.default_rng(0)
     x = rng.random((300, 8), dtype=np.float32)
     y = (x[:, 0] > 0.5).astype(np.float32)

@@ -1,0 +1,150 @@
+"""The Python backend: scikit-learn models and a user's pyfunc class served
+from worker processes. Predictions equal scikit-learn's own; a model that
+raises answers 4xx/5xx with its exception and the worker lives on; a worker
+that dies fails only its batch (503), the next request gets a fresh worker,
+and a model whose worker keeps dying is marked unhealthy."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+import serving_models as sm
+from harness import SERVER
+
+pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="serving is Ferry's own API")
+
+DEPLOY = "/api/v1/deployments"
+
+FLAKY = textwrap.dedent('''
+    import os
+    import mlflow
+
+    class Flaky(mlflow.pyfunc.PythonModel):
+        """Doubles x; x == -1 kills the worker, -2 raises ValueError, -3 RuntimeError."""
+        def predict(self, context, model_input, params=None):
+            x = model_input["x"].to_numpy()
+            if (x == -1).any():
+                os._exit(3)
+            if (x == -2).any():
+                raise ValueError("x must not be -2")
+            if (x == -3).any():
+                raise RuntimeError("internal failure")
+            return x * 2
+
+    mlflow.models.set_model(Flaky())
+''')
+
+
+@pytest.fixture(scope="module")
+def flaky(server, tmp_path_factory):
+    import mlflow
+    mlflow.set_tracking_uri(server.url)
+    code = tmp_path_factory.mktemp("flaky") / "flaky.py"
+    code.write_text(FLAKY)
+    name = sm.unique("flaky")
+    with mlflow.start_run():
+        mlflow.pyfunc.log_model(name="model", python_model=str(code),
+                                input_example=pd.DataFrame({"x": [1.0, 2.0]}),
+                                registered_model_name=name)
+    return name
+
+
+def deploy(server, name, ref):
+    r = requests.post(server.url + DEPLOY, json={"name": name, "model": ref})
+    assert r.status_code == 201, r.text
+    return r.json()["deployment"]
+
+
+def call(server, name, x):
+    return requests.post(f"{server.url}{DEPLOY}/{name}/invocations",
+                         json={"dataframe_records": [{"x": v} for v in x]})
+
+
+def test_sklearn_regressor_matches_sklearn(server, url):
+    import mlflow
+    from sklearn.ensemble import RandomForestRegressor
+    x, _ = sm.data(rows=300, seed=4)
+    frame = pd.DataFrame(x.astype(np.float64), columns=sm.COLUMNS)
+    y = x[:, 0] * 3 + x[:, 1]
+    model = RandomForestRegressor(n_estimators=20, max_depth=6, random_state=0).fit(frame, y)
+    name = sm.unique("sklearn")
+    with mlflow.start_run():
+        mlflow.sklearn.log_model(model, name="model", input_example=frame[:2],
+                                 registered_model_name=name,
+                                 skops_trusted_types=["sklearn.tree._tree.Tree"])
+    d = deploy(server, name, f"{name}/1")
+    assert d["arms"][0]["backend"] == "python"
+    rows = frame[:40]
+    r = requests.post(f"{server.url}{DEPLOY}/{name}/invocations",
+                      json={"dataframe_split": rows.to_dict(orient="split")})
+    assert r.status_code == 200, r.text
+    np.testing.assert_allclose(r.json()["predictions"], model.predict(rows), rtol=0, atol=1e-6)
+    # The same model through tritonclient, one FP32 tensor per column.
+    import tritonclient.http as th
+    client = th.InferenceServerClient(f"127.0.0.1:{server.port}")
+    inputs = []
+    for col in sm.COLUMNS:
+        inp = th.InferInput(col, [40], "FP32")
+        inp.set_data_from_numpy(rows[col].to_numpy(np.float32))
+        inputs.append(inp)
+    result = client.infer(name, inputs)
+    out = result.as_numpy(result.get_response()["outputs"][0]["name"])
+    np.testing.assert_allclose(out, model.predict(rows.astype(np.float32).astype(np.float64)),
+                               rtol=0, atol=1e-6)
+
+
+def test_model_exceptions_answer_and_the_worker_lives(server, flaky):
+    name = sm.unique("raises")
+    deploy(server, name, f"{flaky}/1")
+    assert call(server, name, [1.5]).json()["predictions"] == [3.0]
+    r = call(server, name, [-2.0])
+    assert r.status_code == 400 and "ValueError: x must not be -2" in r.json()["error"]
+    r = call(server, name, [-3.0])
+    assert r.status_code == 500 and "RuntimeError: internal failure" in r.json()["error"]
+    assert call(server, name, [4.0]).json()["predictions"] == [8.0]
+    arm = requests.get(f"{server.url}{DEPLOY}/{name}").json()["deployment"]["arms"][0]
+    assert arm["healthy"]
+
+
+def test_worker_crash_fails_only_its_request(server, flaky):
+    name = sm.unique("crash")
+    deploy(server, name, f"{flaky}/1")
+    r = call(server, name, [-1.0])
+    assert r.status_code == 503, r.text
+    assert "exited with code 3" in r.json()["error"]
+    assert r.headers.get("Retry-After") == "1"
+    r = call(server, name, [2.0])
+    assert r.status_code == 200 and r.json()["predictions"] == [4.0]
+
+
+def test_worker_that_keeps_crashing_is_marked_unhealthy(server, flaky):
+    name = sm.unique("unhealthy")
+    deploy(server, name, f"{flaky}/1")
+    for _ in range(3):
+        assert call(server, name, [-1.0]).status_code == 503
+    r = call(server, name, [2.0])
+    assert r.status_code == 503 and "unhealthy" in r.json()["error"]
+    arm = requests.get(f"{server.url}{DEPLOY}/{name}").json()["deployment"]["arms"][0]
+    assert arm["healthy"] is False and "failed 3 times" in arm["error"]
+    assert requests.get(f"{server.url}/v2/models/{name}/ready").status_code == 400
+    # Replacing the deployment (a new version or the same) loads fresh workers.
+    r = requests.put(f"{server.url}{DEPLOY}/{name}",
+                     json={"model": f"{flaky}/1", "batching": {"max_batch_size": 8}})
+    assert r.status_code == 200, r.text
+    assert call(server, name, [2.0]).json()["predictions"] == [4.0]
+
+
+def test_python_model_without_signature_is_refused(server, url):
+    import mlflow
+    from sklearn.linear_model import LinearRegression
+    name = sm.unique("nosig")
+    with mlflow.start_run():
+        mlflow.sklearn.log_model(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]),
+                                 name="model", registered_model_name=name)
+    r = requests.post(server.url + DEPLOY, json={"name": name, "model": f"{name}/1"})
+    assert r.status_code in (400, 409) and "signature" in r.json()["error"]["message"]
