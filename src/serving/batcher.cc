@@ -9,7 +9,9 @@ using SteadyClock = std::chrono::steady_clock;
 Batcher::Batcher(BatchOptions options, RunFn run, ObserveFn observe)
     : options_(options), run_(std::move(run)), observe_(std::move(observe)) {
   int n = std::max(1, options_.instances);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this, i] { Loop(i); });
+  instances_ = static_cast<size_t>(n);
+  for (int i = n - 1; i >= 0; --i) idle_.push_back(i);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
 Batcher::~Batcher() { Stop(); }
@@ -17,8 +19,15 @@ Batcher::~Batcher() { Stop(); }
 Status Batcher::Submit(std::vector<Tensor> inputs, Done done) {
   int64_t rows = inputs.empty() ? 0 : inputs[0].Rows();
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (stopping_) return Unavailable("the model version is being unloaded");
+    if (options_.run_inline && queue_.empty() && idle_.size() == instances_) {
+      int instance = idle_.back();
+      idle_.pop_back();
+      lock.unlock();
+      RunInline(instance, {std::move(inputs), rows, std::move(done), SteadyClock::now()});
+      return Status::Ok();
+    }
     if (static_cast<int>(queue_.size()) >= options_.max_queue) {
       return Status(StatusCode::kResourceExhausted,
                     "the model's queue is full (" + std::to_string(options_.max_queue) +
@@ -50,16 +59,32 @@ size_t Batcher::queued() const {
   return queue_.size();
 }
 
-void Batcher::Loop(int instance) {
+void Batcher::RunInline(int instance, Pending pending) {
+  std::vector<Pending> batch;
+  batch.push_back(std::move(pending));
+  RunBatch(instance, batch);
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(instance);
+  }
+  cv_.notify_all();  // requests that queued meanwhile need this instance
+}
+
+void Batcher::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return (!queue_.empty() && !forming_) || (stopping_ && queue_.empty()); });
+    cv_.wait(lock, [&] {
+      return (!queue_.empty() && !forming_ && !idle_.empty()) || (stopping_ && queue_.empty());
+    });
     if (queue_.empty()) return;  // stopping and drained
+    int instance = idle_.back();
+    idle_.pop_back();
     std::vector<Pending> batch = TakeBatch(lock);
     cv_.notify_all();  // another thread may form the next batch
     lock.unlock();
     RunBatch(instance, batch);
     lock.lock();
+    idle_.push_back(instance);
   }
 }
 

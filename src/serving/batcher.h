@@ -9,6 +9,12 @@
 // requests wait, Submit refuses with kResourceExhausted at once (the API
 // answers 429 + Retry-After) instead of letting latency grow.
 //
+// Caller runs (`run_inline`, for cheap native models): when the batcher is
+// entirely idle — nothing queued, no instance running — Submit runs the
+// request on the caller's thread, saving the two thread wake-ups a hand-off
+// costs. As soon as requests overlap they queue and batch as above, so
+// inline runs never take batching away under load.
+//
 // Stop lets queued requests finish, then joins the threads; requests
 // submitted after Stop get kUnavailable. Thread-safe.
 #pragma once
@@ -34,6 +40,7 @@ struct BatchOptions {
   int max_queue_delay_us = 0;  // 0 = batch only what is already waiting
   int instances = 1;           // parallel model instances (threads)
   int max_queue = 1024;        // waiting requests
+  bool run_inline = false;     // caller runs when idle (see above)
 };
 
 // What one batch cost, for metrics.
@@ -71,7 +78,9 @@ class Batcher {
     Done done;
     std::chrono::steady_clock::time_point arrived;
   };
-  void Loop(int instance);
+  void Loop();
+  // Runs `pending` alone on the caller's thread with `instance`.
+  void RunInline(int instance, Pending pending);
   std::vector<Pending> TakeBatch(std::unique_lock<std::mutex>& lock);
   void RunBatch(int instance, std::vector<Pending>& batch);
 
@@ -83,6 +92,8 @@ class Batcher {
   std::deque<Pending> queue_;  // guarded by mu_
   int64_t queued_rows_ = 0;    // guarded by mu_
   bool forming_ = false;       // a thread is waiting to fill a batch; guarded by mu_
+  std::vector<int> idle_;      // instances not running a batch; guarded by mu_
+  size_t instances_ = 1;
   bool stopping_ = false;      // guarded by mu_
   std::mutex stop_mu_;                 // serializes Stop
   std::vector<std::thread> threads_;  // guarded by stop_mu_ after construction

@@ -129,6 +129,10 @@ Result<std::shared_ptr<Runner>> Runner::Load(const ModelPackage& package, BatchO
   if (package.max_batch_size > 0) options.max_batch_size = package.max_batch_size;
   if (package.max_queue_delay_us >= 0) options.max_queue_delay_us = package.max_queue_delay_us;
   options.instances = std::max(1, options.instances);
+  // A native model answers in microseconds: when idle, run it on the
+  // caller's thread. A Python model may take milliseconds and must never
+  // hold an I/O thread.
+  options.run_inline = package.backend == "xgboost";
   for (int i = 0; i < options.instances; ++i) {
     ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(package));
     // A model may refuse rows of zeros as input (kInvalidArgument); only a

@@ -319,6 +319,40 @@ TEST(BatcherTest, FullQueueRefusesThenEveryAcceptedRequestIsAnswered) {
   EXPECT_EQ(answers.Calls(accepted), 0);  // the refused one is never answered
 }
 
+TEST(BatcherTest, IdleInlineBatcherAnswersOnTheCallersThread) {
+  EchoModel model;
+  Batcher batcher({.max_batch_size = 8, .instances = 1, .run_inline = true}, model.Fn());
+  std::thread::id answered_on;
+  Batcher::Outputs out = Status(StatusCode::kInternal, "not answered");
+  ASSERT_TRUE(batcher
+                  .Submit(Request(7, 2),
+                          [&](Batcher::Outputs o, double) {
+                            answered_on = std::this_thread::get_id();
+                            out = std::move(o);
+                          })
+                  .ok());
+  // Answered before Submit returned, on this thread.
+  EXPECT_EQ(answered_on, std::this_thread::get_id());
+  ExpectEcho(out, 7, 2);
+}
+
+TEST(BatcherTest, BusyInlineBatcherQueuesAndBatches) {
+  Answers answers;
+  EchoModel model;
+  Gate gate(model.Fn());
+  Batcher batcher({.max_batch_size = 8, .instances = 1, .run_inline = true}, gate.Fn());
+  // The first request runs inline on its own thread and holds the instance.
+  std::thread first([&] { ASSERT_TRUE(batcher.Submit(Request(0, 1), answers.For(0)).ok()); });
+  ASSERT_TRUE(gate.WaitEntered());
+  // While it runs, later requests queue instead of running inline.
+  for (int id = 1; id <= 3; ++id) ASSERT_TRUE(batcher.Submit(Request(id, 1), answers.For(id)).ok());
+  EXPECT_EQ(batcher.queued(), 3u);
+  gate.Release();
+  first.join();
+  ASSERT_TRUE(answers.WaitFor(4));
+  for (int id = 0; id <= 3; ++id) ExpectEcho(answers.Output(id), id, 1);
+}
+
 TEST(BatcherTest, StopDrainsTheQueueAndRefusesNewRequests) {
   Answers answers;  // outlives the batcher, which may still answer
   EchoModel model;

@@ -20,9 +20,15 @@ constexpr const char* kPredictConfig =
 class XgboostModel final : public Model {
  public:
   explicit XgboostModel(BoosterHandle booster) : booster_(booster) {}
-  ~XgboostModel() override { XGBoosterFree(booster_); }
+  ~XgboostModel() override {
+    if (proxy_) XGDMatrixFree(proxy_);
+    XGBoosterFree(booster_);
+  }
 
   Status Init(const ModelPackage& package) {
+    // One proxy matrix per instance, reused: without it XGBoost makes one per
+    // call, and each reads the cgroup CPU quota files to size its threads.
+    if (XGProxyDMatrixCreate(&proxy_) != 0) return XgbError("creating a proxy matrix");
     bst_ulong features = 0;
     if (XGBoosterGetNumFeature(booster_, &features) != 0) return XgbError("reading features");
     features_ = static_cast<int64_t>(features);
@@ -55,7 +61,7 @@ class XgboostModel final : public Model {
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* result = nullptr;
-    if (XGBoosterPredictFromDense(booster_, array.c_str(), kPredictConfig, nullptr, &shape,
+    if (XGBoosterPredictFromDense(booster_, array.c_str(), kPredictConfig, proxy_, &shape,
                                   &dim, &result) != 0) {
       return XgbError("predict");
     }
@@ -132,6 +138,7 @@ class XgboostModel final : public Model {
   }
 
   BoosterHandle booster_;
+  DMatrixHandle proxy_ = nullptr;
   ModelIo io_;
   int64_t features_ = 0;
   bool classifier_ = false;
