@@ -1,8 +1,8 @@
 """bench/serving: the same XGBoost model (200 trees, depth 6, 30 float
 features) and the same scikit-learn model served by
   (a) Ferry (`ferry server`, /api/v1/deployments/<name>/invocations),
-  (b) FastAPI + uvicorn + joblib (fastapi_app.py, 2 workers),
-  (c) `mlflow models serve` (2 workers, --env-manager local),
+  (b) FastAPI + uvicorn + joblib (fastapi_app.py, --peer-workers processes),
+  (c) `mlflow models serve` (--peer-workers workers, --env-manager local),
 and (d) the in-process limit: the model's own predict in a loop (Python), and
 Ferry's backend and runner called directly (C++, ferry_serving_bench).
 Every server gets the same bytes ({"inputs": [[30 floats], ...]}, 1 or 64
@@ -66,8 +66,15 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+# Every peer predicts on one OpenMP thread per process, as Ferry's backend
+# does (nthread=1 per instance): with OpenMP's default of one thread per core,
+# two server processes on two cores spin against each other (measured: 18
+# requests/s for FastAPI + xgboost at one connection).
+PEER_ENV = {"OMP_NUM_THREADS": "1"}
+
+
 def start(cmd, env=None, cwd=None, log=None) -> subprocess.Popen:
-    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd,
+    return subprocess.Popen(cmd, env={**os.environ, **PEER_ENV, **(env or {})}, cwd=cwd,
                             stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
@@ -84,6 +91,9 @@ def train(work: Path) -> dict:
     y = ((x[:, 0] + x[:, 1] * x[:, 2] - x[:, 3]) > 0.3).astype(np.float32)
     booster = xgboost.train({"objective": "binary:logistic", "max_depth": 6, "nthread": 2},
                             xgboost.DMatrix(x, label=y), 200)
+    # Saved with one thread per prediction, as Ferry runs it: the peers load
+    # this setting (an xgboost Booster's nthread overrides OMP_NUM_THREADS).
+    booster.set_param({"nthread": 1})
     forest = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0,
                                     n_jobs=1).fit(x, y)
     models = {}
@@ -191,12 +201,16 @@ def run_ferry(work: Path, models: dict, bodies_: dict, seconds: int) -> dict:
     return results
 
 
+PEER_WORKERS = 1  # set from --peer-workers
+
+
 def run_fastapi(work: Path, models: dict, bodies_: dict, seconds: int) -> dict:
     results = {}
     for name, m in models.items():
         port = free_port()
         proc = start([sys.executable, "-m", "uvicorn", "fastapi_app:app", "--port", str(port),
-                      "--workers", "2", "--log-level", "warning", "--no-access-log"],
+                      "--workers", str(PEER_WORKERS), "--log-level", "warning",
+                      "--no-access-log"],
                      env={"BENCH_MODEL": str(m["joblib"])}, cwd=str(HERE),
                      log=open(work / f"fastapi-{name}.log", "wb"))
         try:
@@ -213,7 +227,7 @@ def run_mlflow(work: Path, models: dict, bodies_: dict, seconds: int) -> dict:
     for name, m in models.items():
         port = free_port()
         proc = start([sys.executable, "-m", "mlflow", "models", "serve", "-m", str(m["package"]),
-                      "-p", str(port), "-w", "2", "--env-manager", "local"],
+                      "-p", str(port), "-w", str(PEER_WORKERS), "--env-manager", "local"],
                      log=open(work / f"mlflow-{name}.log", "wb"))
         try:
             wait_ready(f"http://127.0.0.1:{port}/ping", proc, timeout=180)
@@ -228,7 +242,8 @@ def run_inprocess(models: dict) -> dict:
     out = {}
     for name, m in models.items():
         r = subprocess.run([sys.executable, str(HERE / "inprocess.py"), str(m["joblib"])],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True, check=True,
+                           env={**os.environ, **PEER_ENV})
         out[name] = {"python": json.loads(r.stdout.split("BENCH_JSON ", 1)[1])}
     bench = REPO / "build/release/bench/serving/ferry_serving_bench"
     if bench.exists():
@@ -258,10 +273,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--json", help="write all results here")
     parser.add_argument("--skip", default="", help="comma list of systems to skip")
+    parser.add_argument("--peer-workers", type=int, default=1,
+                        help="worker processes of the Python peers (uvicorn, mlflow); with 2 "
+                             "workers both answered ~45 ms slower at low concurrency here")
     args = parser.parse_args()
+    global PEER_WORKERS
+    PEER_WORKERS = args.peer_workers
     skip = set(filter(None, args.skip.split(",")))
     work = Path(tempfile.mkdtemp(prefix="ferry-bench-serving-"))
-    print(f"work dir {work}; {os.cpu_count()} CPUs; wrk threads = min(connections, 2)")
+    print(f"work dir {work}; {os.cpu_count()} CPUs; wrk threads = min(connections, 2); "
+          f"peer workers {PEER_WORKERS}")
     models = train(work)
     bodies_ = bodies(work)
     results = {"inprocess": run_inprocess(models)}

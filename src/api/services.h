@@ -38,8 +38,9 @@ void AddMlflowRegistryRoutes(Router& router, Services& services);
 // /api/v1/webhooks.
 void AddV1RegistryRoutes(Router& router, Services& services);
 // Serving: the Open Inference Protocol under /v2, MLflow's /invocations,
-// and /api/v1/deployments.
-void AddServingRoutes(Router& router, Services& services);
+// and /api/v1/deployments — read-only unless `manage` (data-plane replicas
+// serve these routes alone; their deployments follow the control plane).
+void AddServingRoutes(Router& router, serving::Deployments& deployments, bool manage = true);
 // /healthz, /readyz, /metrics.
 void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);
 

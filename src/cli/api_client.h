@@ -31,5 +31,7 @@ void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc
 void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 // `ferry deploy …` (deploy_commands.cc).
 void AddDeployCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+// `ferry predict` (predict_command.cc).
+void AddPredictCommand(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 
 }  // namespace ferry::cli

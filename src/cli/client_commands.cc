@@ -113,6 +113,7 @@ void AddClientCommands(CLI::App& app, int& exit_code) {
   AddModelCommands(app, flags, exit_code);
   AddWebhookCommands(app, flags, exit_code);
   AddDeployCommands(app, flags, exit_code);
+  AddPredictCommand(app, flags, exit_code);
 }
 
 }  // namespace ferry::cli

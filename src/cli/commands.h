@@ -7,6 +7,8 @@
 namespace ferry::cli {
 
 void AddServerCommand(CLI::App& app, int& exit_code);
+// `ferry serve`: a data-plane replica (serve_command.cc).
+void AddServeCommand(CLI::App& app, int& exit_code);
 void AddClientCommands(CLI::App& app, int& exit_code);
 
 }  // namespace ferry::cli

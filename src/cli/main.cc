@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ferry 0.1.0");
   int exit_code = 0;
   ferry::cli::AddServerCommand(app, exit_code);
+  ferry::cli::AddServeCommand(app, exit_code);
   ferry::cli::AddClientCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

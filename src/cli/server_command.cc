@@ -2,11 +2,11 @@
 // SIGINT/SIGTERM, then drains and closes the metadata store.
 #include <filesystem>
 
-#include "api/grpc/grpc_server.h"
 #include "api/http_server.h"
 #include "api/services.h"
 #include "artifacts/local/local_artifact_store.h"
 #include "cli/commands.h"
+#include "cli/listeners.h"
 #include "core/log.h"
 #include "serving/deployments.h"
 #include "store/database.h"
@@ -93,7 +93,7 @@ int RunServer(ServerFlags flags) {
   registry::Webhooks webhooks(**db, Clock::System());
   webhooks.Start(bus);
   serving::PayloadLog payloads(flags.payloads);
-  serving::Deployments deployments(**db, RegistryResolver(registry, **artifact_store),
+  serving::Deployments deployments(db->get(), RegistryResolver(registry, **artifact_store),
                                    Clock::System(), &payloads);
   if (Status st = deployments.LoadStored(); !st.ok()) {
     Log(LogLevel::kError, "cannot read deployments", {{"error", st.ToString()}});
@@ -111,7 +111,7 @@ int RunServer(ServerFlags flags) {
   api::AddLoggedModelRoutes(router, services);
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
-  api::AddServingRoutes(router, services);
+  api::AddServingRoutes(router, deployments);
 
   api::HttpServerOptions options;
   options.host = flags.host;
@@ -119,29 +119,16 @@ int RunServer(ServerFlags flags) {
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.workers;
   options.max_body_bytes = flags.max_body_mb << 20;
-  auto server = api::HttpServer::Create(options, router, metrics);
-  if (!server.ok()) {
-    Log(LogLevel::kError, "cannot start server", {{"error", server.status().ToString()}});
-    return 1;
-  }
-  std::unique_ptr<api::GrpcServer> grpc;
-  if (flags.grpc_port >= 0) {
-    auto started = api::GrpcServer::Start(flags.host, flags.grpc_port, deployments,
-                                          static_cast<int>(options.max_body_bytes));
-    if (!started.ok()) {
-      Log(LogLevel::kError, "cannot start the gRPC server", {{"error", started.status().ToString()}});
-      return 1;
-    }
-    grpc = std::move(started).value();
-    Log(LogLevel::kInfo, "ferry gRPC (Open Inference Protocol) listening",
-        {{"address", flags.host + ":" + std::to_string(grpc->port())}});
-  }
+  auto listeners = StartListeners(options, flags.grpc_port, router, metrics, deployments);
+  if (!listeners.ok()) return 1;
+  auto& server = listeners->http;
+  auto& grpc = listeners->grpc;
   Log(LogLevel::kInfo, "ferry server listening",
-      {{"url", "http://" + flags.host + ":" + std::to_string((*server)->port())},
+      {{"url", "http://" + flags.host + ":" + std::to_string(server->port())},
        {"store", flags.store},
        {"artifacts", flags.artifacts}});
-  (*server)->Run();
-  server->reset();  // joins the worker pool: no handler runs past here
+  server->Run();
+  server.reset();  // joins the worker pool: no handler runs past here
   if (grpc) grpc->Shutdown();
   deployments.Stop();
   webhooks.Stop();

@@ -96,7 +96,7 @@ std::string RefModelName(std::string_view ref) {
   return std::string(ref.substr(0, cut));
 }
 
-Deployments::Deployments(store::Database& db, ResolveFn resolve, const Clock& clock,
+Deployments::Deployments(store::Database* db, ResolveFn resolve, const Clock& clock,
                          PayloadLog* payloads)
     : db_(db), resolve_(std::move(resolve)), clock_(clock), payloads_(payloads) {}
 
@@ -160,8 +160,12 @@ Result<Deployments::DeploymentPtr> Deployments::Build(const DeploymentSpec& spec
 
 Status Deployments::Persist(const DeploymentSpec& spec, bool create, int64_t* created,
                             int64_t now) {
+  if (!db_) {
+    *created = now;
+    return Status::Ok();
+  }
   std::string text = SpecToJson(spec).dump();
-  return db_.Write([&](store::SqlConnection& conn) -> Status {
+  return db_->Write([&](store::SqlConnection& conn) -> Status {
     if (create) {
       auto inserted = conn.Execute(
           "INSERT INTO deployments (name, spec, created_time, updated_time) VALUES (?, ?, ?, ?)",
@@ -215,9 +219,11 @@ Status Deployments::Delete(const std::string& name) {
   std::lock_guard admin(admin_mu_);
   DeploymentPtr old = Find(name);
   if (!old) return NotFound("Deployment '" + name + "' not found");
-  RETURN_IF_ERROR(db_.Write([&](store::SqlConnection& conn) {
-    return conn.Execute("DELETE FROM deployments WHERE name = ?", {name}).status();
-  }));
+  if (db_) {
+    RETURN_IF_ERROR(db_->Write([&](store::SqlConnection& conn) {
+      return conn.Execute("DELETE FROM deployments WHERE name = ?", {name}).status();
+    }));
+  }
   {
     std::unique_lock lock(map_mu_);
     map_.erase(name);
@@ -232,7 +238,8 @@ Status Deployments::LoadStored() {
     int64_t created, updated;
   };
   std::vector<Stored> rows;
-  RETURN_IF_ERROR(db_.Read([&](store::SqlConnection& conn) {
+  if (!db_) return Status::Ok();
+  RETURN_IF_ERROR(db_->Read([&](store::SqlConnection& conn) {
     return conn.Query("SELECT name, spec, created_time, updated_time FROM deployments ORDER BY name",
                       {}, [&](const store::Row& r) {
                         rows.push_back({r.GetText(0), r.GetText(1), r.GetInt(2), r.GetInt(3)});

@@ -108,8 +108,10 @@ struct InferAnswer {
 
 class Deployments {
  public:
-  // `payloads`, when given, receives the sampled requests and answers.
-  Deployments(store::Database& db, ResolveFn resolve, const Clock& clock,
+  // `db` stores the specs (null on a data-plane replica, whose specs come
+  // from the control plane); `payloads`, when given, receives the sampled
+  // requests and answers.
+  Deployments(store::Database* db, ResolveFn resolve, const Clock& clock,
               PayloadLog* payloads = nullptr);
   ~Deployments();
   Deployments(const Deployments&) = delete;
@@ -181,7 +183,7 @@ class Deployments {
                   const std::string& prediction_id, std::vector<Tensor> inputs,
                   std::vector<Tensor> outputs);
 
-  store::Database& db_;
+  store::Database* db_;
   ResolveFn resolve_;
   const Clock& clock_;
   PayloadLog* payloads_;

@@ -51,6 +51,19 @@ def ferry_feature(what: str) -> None:
         pytest.skip(f"Ferry's own API ({what}), not part of MLflow's")
 
 
+def wait_for(predicate, what: str, timeout: float = 60):
+    """Polls `predicate` until it returns something truthy (returned) or
+    fails the test after `timeout` seconds: for state reached asynchronously
+    (a reload, a scrape, a log line), never as a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)  # polling interval, not synchronisation
+    pytest.fail(f"timed out waiting for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

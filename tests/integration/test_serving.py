@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import serving_models as sm
-from harness import SERVER, ferry_feature
+from harness import SERVER
 
 pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="serving is Ferry's own API")
 

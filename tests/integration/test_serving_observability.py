@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +15,7 @@ import requests
 import yaml
 
 import serving_models as sm
-from harness import REPO, SERVER, free_port
+from harness import REPO, SERVER, free_port, wait_for
 
 pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="serving is Ferry's own API")
 
@@ -34,14 +32,6 @@ def model(server):
     return name
 
 
-def wait_for(predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)  # polling interval, not synchronisation
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def payload_lines(server, deployment):

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-import time
 
-import numpy as np
 import pytest
 import requests
 
 import serving_models as sm
-from harness import SERVER
+from harness import SERVER, wait_for
 
 pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="serving is Ferry's own API")
 
@@ -47,13 +45,6 @@ def infer(session, server, name, key=None):
                         timeout=30)
 
 
-def wait_for(predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)  # polling interval, not synchronisation
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_alias_move_under_load_fails_no_request(server, model):

@@ -12,7 +12,7 @@
 #include "api/handler.h"
 #include "api/serving/mlflow_scoring.h"
 #include "api/serving/oip_codec.h"
-#include "api/services.h"
+#include "api/router.h"
 #include "serving/deployments.h"
 
 namespace ferry::api {
@@ -86,7 +86,7 @@ HttpResponse AnswerError(const InferAnswer& a) {
 
 // ---- Open Inference Protocol ----
 
-void Infer(Services& s, HttpRequest& r, Responder respond) {
+void Infer(serving::Deployments& deps, HttpRequest& r, Responder respond) {
   auto version = PathVersion(r);
   if (!version.ok()) return respond(ErrorResponse(version.status(), kOip));
   std::optional<size_t> json_length;
@@ -104,7 +104,7 @@ void Infer(Services& s, HttpRequest& r, Responder respond) {
   InferCall call{r.path_params["name"], *version, r.Header("ferry-routing-key"),
                  std::move(request->inputs)};
   std::string name = call.deployment;
-  s.deployments.Infer(std::move(call), [respond = std::move(respond), request,
+  deps.Infer(std::move(call), [respond = std::move(respond), request,
                                         name](InferAnswer a) {
     if (!a.status.ok()) return respond(AnswerError(a));
     auto rendered = RenderOipResponse(name, a.version, *request, a.outputs);
@@ -121,10 +121,10 @@ void Infer(Services& s, HttpRequest& r, Responder respond) {
   });
 }
 
-Result<Json> ModelMetadata(Services& s, HttpRequest& r) {
+Result<Json> ModelMetadata(serving::Deployments& deps, HttpRequest& r) {
   ASSIGN_OR_RETURN(auto version, PathVersion(r));
   ASSIGN_OR_RETURN(serving::ModelMetadata meta,
-                   s.deployments.Metadata(r.path_params["name"], version));
+                   deps.Metadata(r.path_params["name"], version));
   Json versions = Json::array();
   for (int64_t v : meta.versions) versions.push_back(std::to_string(v));
   return Json{{"name", meta.name},
@@ -135,9 +135,9 @@ Result<Json> ModelMetadata(Services& s, HttpRequest& r) {
 }
 
 // Triton's model configuration, for clients (perf_analyzer) that read it.
-Result<Json> ModelConfig(Services& s, HttpRequest& r) {
-  ASSIGN_OR_RETURN(Json meta, ModelMetadata(s, r));
-  ASSIGN_OR_RETURN(DeploymentStatus d, s.deployments.Get(r.path_params["name"]));
+Result<Json> ModelConfig(serving::Deployments& deps, HttpRequest& r) {
+  ASSIGN_OR_RETURN(Json meta, ModelMetadata(deps, r));
+  ASSIGN_OR_RETURN(DeploymentStatus d, deps.Get(r.path_params["name"]));
   auto dims = [](const Json& io) {
     Json list = Json::array();
     for (const Json& t : io) {
@@ -157,16 +157,16 @@ Result<Json> ModelConfig(Services& s, HttpRequest& r) {
               {"output", dims(meta["outputs"])}};
 }
 
-Handler OipJson(Services& s, Result<Json> (*fn)(Services&, HttpRequest&)) {
-  return [&s, fn](HttpRequest& r) {
-    auto out = fn(s, r);
+Handler OipJson(serving::Deployments& deps, Result<Json> (*fn)(serving::Deployments&, HttpRequest&)) {
+  return [&deps, fn](HttpRequest& r) {
+    auto out = fn(deps, r);
     if (!out.ok()) return ErrorResponse(out.status(), kOip);
     return JsonResponse(200, Dump(*out));
   };
 }
 
-HttpResponse ModelReady(Services& s, HttpRequest& r) {
-  auto meta = ModelMetadata(s, r);
+HttpResponse ModelReady(serving::Deployments& deps, HttpRequest& r) {
+  auto meta = ModelMetadata(deps, r);
   if (meta.ok()) return JsonResponse(200, Dump(Json{{"name", (*meta)["name"]}, {"ready", true}}));
   if (meta.status().code() == StatusCode::kNotFound) return ErrorResponse(meta.status(), kOip);
   HttpResponse resp = ErrorResponse(meta.status(), kOip);
@@ -174,7 +174,7 @@ HttpResponse ModelReady(Services& s, HttpRequest& r) {
   return resp;
 }
 
-void AddOipRoutes(Router& router, Services& s) {
+void AddOipRoutes(Router& router, serving::Deployments& deps) {
   router.Add(Method::kGet, "/v2", [](HttpRequest&) {
     return JsonResponse(200, Dump(Json{{"name", "ferry"},
                                        {"version", "0.1.0"},
@@ -183,15 +183,15 @@ void AddOipRoutes(Router& router, Services& s) {
   router.Add(Method::kGet, "/v2/health/live", [](HttpRequest&) { return JsonResponse(200, "{}"); });
   router.Add(Method::kGet, "/v2/health/ready", [](HttpRequest&) { return JsonResponse(200, "{}"); });
   for (std::string base : {"/v2/models/{name}", "/v2/models/{name}/versions/{version}"}) {
-    router.Add(Method::kGet, base, OipJson(s, ModelMetadata));
-    router.Add(Method::kGet, base + "/config", OipJson(s, ModelConfig));
-    router.Add(Method::kGet, base + "/ready", [&s](HttpRequest& r) { return ModelReady(s, r); });
+    router.Add(Method::kGet, base, OipJson(deps, ModelMetadata));
+    router.Add(Method::kGet, base + "/config", OipJson(deps, ModelConfig));
+    router.Add(Method::kGet, base + "/ready", [&deps](HttpRequest& r) { return ModelReady(deps, r); });
     router.AddAsync(Method::kPost, base + "/infer",
-                    [&s](HttpRequest& r, Responder respond) { Infer(s, r, std::move(respond)); });
+                    [&deps](HttpRequest& r, Responder respond) { Infer(deps, r, std::move(respond)); });
   }
-  router.Add(Method::kPost, "/v2/repository/index", [&s](HttpRequest&) {
+  router.Add(Method::kPost, "/v2/repository/index", [&deps](HttpRequest&) {
     Json list = Json::array();
-    for (const auto& d : s.deployments.List()) {
+    for (const auto& d : deps.List()) {
       for (const auto& a : d.arms) {
         if (a.role == serving::Role::kShadow) continue;
         Json entry = {{"name", d.spec.name}, {"state", a.ready ? "READY" : "UNAVAILABLE"}};
@@ -206,7 +206,7 @@ void AddOipRoutes(Router& router, Services& s) {
 
 // ---- MLflow scoring ----
 
-void Invocations(Services& s, const std::string& name, HttpRequest& r, Responder respond) {
+void Invocations(serving::Deployments& deps, const std::string& name, HttpRequest& r, Responder respond) {
   std::string type = r.Header("content-type");
   if (!type.empty() && type.find("json") == std::string::npos) {
     return respond(ErrorResponse(
@@ -216,12 +216,12 @@ void Invocations(Services& s, const std::string& name, HttpRequest& r, Responder
   if (body.is_discarded()) {
     return respond(ErrorResponse(InvalidArgument("the request body is not valid JSON"), kOip));
   }
-  auto io = s.deployments.Io(name);
+  auto io = deps.Io(name);
   if (!io.ok()) return respond(ErrorResponse(io.status(), kOip));
   auto inputs = ScoringInputs(body, *io);
   if (!inputs.ok()) return respond(ErrorResponse(inputs.status(), kOip));
   InferCall call{name, std::nullopt, r.Header("ferry-routing-key"), std::move(inputs).value()};
-  s.deployments.Infer(std::move(call), [respond = std::move(respond)](InferAnswer a) {
+  deps.Infer(std::move(call), [respond = std::move(respond)](InferAnswer a) {
     if (!a.status.ok()) return respond(AnswerError(a));
     HttpResponse resp = JsonResponse(200, Dump(ScoringOutput(a.outputs)));
     AddAnswerHeaders(resp, a);
@@ -248,52 +248,56 @@ HttpResponse Respond(const Result<DeploymentStatus>& d, int status) {
   return JsonResponse(status, Dump(Json{{"deployment", StatusToJson(*d)}}));
 }
 
-void AddDeploymentRoutes(Router& router, Services& s) {
+// Reading deployments and scoring; `manage` adds create, replace and delete
+// (the control plane; a replica's deployments follow the control plane).
+void AddDeploymentRoutes(Router& router, serving::Deployments& deps, bool manage) {
   const std::string base = "/api/v1/deployments";
-  router.Add(Method::kPost, base, [&s](HttpRequest& r) {
-    auto spec = SpecFromRequest(r, "");
-    if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
-    return Respond(s.deployments.Create(*spec), 201);
-  });
-  router.Add(Method::kGet, base, [&s](HttpRequest&) {
+  if (manage) {
+    router.Add(Method::kPost, base, [&deps](HttpRequest& r) {
+      auto spec = SpecFromRequest(r, "");
+      if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
+      return Respond(deps.Create(*spec), 201);
+    });
+    router.Add(Method::kPut, base + "/{name}", [&deps](HttpRequest& r) {
+      auto spec = SpecFromRequest(r, r.path_params["name"]);
+      if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
+      return Respond(deps.Replace(*spec), 200);
+    });
+    router.Add(Method::kDelete, base + "/{name}", [&deps](HttpRequest& r) {
+      Status st = deps.Delete(r.path_params["name"]);
+      if (!st.ok()) return ErrorResponse(st, kFerry);
+      return JsonResponse(200, "{}");
+    });
+  }
+  router.Add(Method::kGet, base, [&deps](HttpRequest&) {
     Json list = Json::array();
-    for (const auto& d : s.deployments.List()) list.push_back(StatusToJson(d));
+    for (const auto& d : deps.List()) list.push_back(StatusToJson(d));
     return JsonResponse(200, Dump(Json{{"deployments", list}}));
   });
-  router.Add(Method::kGet, base + "/{name}", [&s](HttpRequest& r) {
-    return Respond(s.deployments.Get(r.path_params["name"]), 200);
-  });
-  router.Add(Method::kPut, base + "/{name}", [&s](HttpRequest& r) {
-    auto spec = SpecFromRequest(r, r.path_params["name"]);
-    if (!spec.ok()) return ErrorResponse(spec.status(), kFerry);
-    return Respond(s.deployments.Replace(*spec), 200);
-  });
-  router.Add(Method::kDelete, base + "/{name}", [&s](HttpRequest& r) {
-    Status st = s.deployments.Delete(r.path_params["name"]);
-    if (!st.ok()) return ErrorResponse(st, kFerry);
-    return JsonResponse(200, "{}");
+  router.Add(Method::kGet, base + "/{name}", [&deps](HttpRequest& r) {
+    return Respond(deps.Get(r.path_params["name"]), 200);
   });
   router.AddAsync(Method::kPost, base + "/{name}/invocations",
-                  [&s](HttpRequest& r, Responder respond) {
-                    Invocations(s, r.path_params["name"], r, std::move(respond));
+                  [&deps](HttpRequest& r, Responder respond) {
+                    Invocations(deps, r.path_params["name"], r, std::move(respond));
                   });
-  router.AddAsync(Method::kPost, "/invocations", [&s](HttpRequest& r, Responder respond) {
+  router.AddAsync(Method::kPost, "/invocations", [&deps](HttpRequest& r, Responder respond) {
     std::string name = r.Header("ferry-deployment");
     if (name.empty()) {
-      auto only = s.deployments.OnlyName();
+      auto only = deps.OnlyName();
       if (!only.ok()) return respond(ErrorResponse(only.status(), kOip));
       name = *only;
     }
-    Invocations(s, name, r, std::move(respond));
+    Invocations(deps, name, r, std::move(respond));
   });
   router.Add(Method::kGet, "/ping", [](HttpRequest&) { return JsonResponse(200, "{}"); });
 }
 
 }  // namespace
 
-void AddServingRoutes(Router& router, Services& services) {
-  AddOipRoutes(router, services);
-  AddDeploymentRoutes(router, services);
+void AddServingRoutes(Router& router, serving::Deployments& deployments, bool manage) {
+  AddOipRoutes(router, deployments);
+  AddDeploymentRoutes(router, deployments, manage);
 }
 
 }  // namespace ferry::api
