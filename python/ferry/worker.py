@@ -111,7 +111,14 @@ class Worker:
         import mlflow.pyfunc
         self.spec = json.loads(body)
         self.model = mlflow.pyfunc.load_model(self.spec["dir"])
-        return json.dumps({"pid": __import__("os").getpid()}).encode()
+        reply: Dict[str, Any] = {"pid": __import__("os").getpid()}
+        if not self.spec.get("inputs"):  # no signature: describe the model if it can say
+            described = describe(self.model.metadata, self.spec["dir"])
+            if described:
+                reply.update(described)
+                self.spec["tensor_based"] = True
+                self.spec["outputs"] = [o["name"] for o in described["outputs"]]
+        return json.dumps(reply).encode()
 
     def model_input(self, tensors: List[Tensor]) -> Any:
         arrays = {name: to_array(dtype, shape, data) for name, dtype, shape, data in tensors}
@@ -139,6 +146,30 @@ class Worker:
     def predict(self, body: bytes) -> bytes:
         result = self.model.predict(self.model_input(decode_tensors(body)))
         return encode_tensors(self.outputs(result))
+
+
+ONNX_TYPES = {"tensor(float)": "FP32", "tensor(double)": "FP64", "tensor(int64)": "INT64",
+              "tensor(int32)": "INT32", "tensor(bool)": "BOOL", "tensor(string)": "BYTES",
+              "tensor(uint8)": "UINT8", "tensor(int8)": "INT8", "tensor(float16)": "FP16"}
+
+
+def describe(metadata: Any, directory: str) -> Dict[str, Any]:
+    """Inputs and outputs of a model logged without a signature, from what
+    the model itself declares: an ONNX graph's typed inputs and outputs."""
+    flavor = (metadata.flavors or {}).get("onnx")
+    if not flavor:
+        return {}
+    import os
+    import onnxruntime
+    session = onnxruntime.InferenceSession(os.path.join(directory, flavor["data"]),
+                                           providers=["CPUExecutionProvider"])
+
+    def specs(args):
+        return [{"name": a.name, "datatype": ONNX_TYPES.get(a.type, "FP32"),
+                 "shape": [d if isinstance(d, int) else -1 for d in (a.shape or [])]}
+                for a in args]
+
+    return {"inputs": specs(session.get_inputs()), "outputs": specs(session.get_outputs())}
 
 
 def error_body(code: int, exc: BaseException) -> bytes:

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import serving_models as sm
-from harness import SERVER
+from harness import SERVER, wait_for
 
 pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="serving is Ferry's own API")
 
@@ -25,7 +25,8 @@ FLAKY = textwrap.dedent('''
     import mlflow
 
     class Flaky(mlflow.pyfunc.PythonModel):
-        """Doubles x; x == -1 kills the worker, -2 raises ValueError, -3 RuntimeError."""
+        """Doubles x; x == -1 kills the worker, -2 raises ValueError, -3 RuntimeError,
+    -4 takes 1.5 s."""
         def predict(self, context, model_input, params=None):
             x = model_input["x"].to_numpy()
             if (x == -1).any():
@@ -34,6 +35,9 @@ FLAKY = textwrap.dedent('''
                 raise ValueError("x must not be -2")
             if (x == -3).any():
                 raise RuntimeError("internal failure")
+            if (x == -4).any():
+                import time
+                time.sleep(1.5)
             return x * 2
 
     mlflow.models.set_model(Flaky())
@@ -148,3 +152,57 @@ def test_python_model_without_signature_is_refused(server, url):
                                  name="model", registered_model_name=name)
     r = requests.post(server.url + DEPLOY, json={"name": name, "model": f"{name}/1"})
     assert r.status_code in (400, 409) and "signature" in r.json()["error"]["message"]
+
+
+def test_overload_answers_429_at_once(server, flaky):
+    """One instance, one queue slot: while a slow request runs, one more may
+    wait and the rest are refused at once with 429 + Retry-After."""
+    import concurrent.futures
+    name = sm.unique("overload")
+    r = requests.post(server.url + DEPLOY, json={
+        "name": name, "model": f"{flaky}/1",
+        "batching": {"instances": 1, "max_queue": 1, "max_batch_size": 1}})
+    assert r.status_code == 201, r.text
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        slow = pool.submit(call, server, name, [-4.0])
+
+        def slow_in_flight():
+            arm = requests.get(f"{server.url}{DEPLOY}/{name}").json()["deployment"]["arms"][0]
+            return arm["requests"] >= 1
+
+        wait_for(slow_in_flight, "the slow request to reach the model")
+        quick = [pool.submit(call, server, name, [1.0]) for _ in range(5)]
+        answers = [f.result(timeout=60) for f in quick]
+        assert slow.result(timeout=60).json()["predictions"] == [-8.0]
+    refused = [a for a in answers if a.status_code == 429]
+    served = [a for a in answers if a.status_code == 200]
+    assert len(refused) >= 3, [a.status_code for a in answers]
+    assert len(refused) + len(served) == 5
+    assert all(a.headers.get("Retry-After") == "1" for a in refused)
+    assert "queue is full" in refused[0].json()["error"]
+    assert all(a.json()["predictions"] == [2.0] for a in served)
+
+
+def test_onnx_model_runs_in_the_python_backend(server, url):
+    """ONNX Runtime's PyPI wheel ships libonnxruntime.so but not its C API
+    headers, and Debian 12 packages neither: ONNX packages run through
+    MLflow's onnx flavor in the Python worker."""
+    import mlflow
+    import onnxruntime
+    from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+    x, y = sm.data(rows=300, seed=11)
+    model = LogisticRegression().fit(x, y)
+    onx = to_onnx(model, x[:1], options={id(model): {"zipmap": False}})
+    name = sm.unique("onnx")
+    with mlflow.start_run():
+        mlflow.onnx.log_model(onx, name="model", input_example=x[:2], registered_model_name=name)
+    d = deploy(server, name, f"{name}/1")
+    assert d["arms"][0]["backend"] == "onnx"
+    rows = x[:20]
+    want = onnxruntime.InferenceSession(onx.SerializeToString()).run(None, {"X": rows})
+    r = requests.post(f"{server.url}{DEPLOY}/{name}/invocations", json={"inputs": rows.tolist()})
+    assert r.status_code == 200, r.text
+    got = r.json()["predictions"]
+    np.testing.assert_array_equal(got["label"], want[0])
+    np.testing.assert_allclose(got["probabilities"], want[1], rtol=0, atol=1e-6)

@@ -19,16 +19,53 @@ class PythonModel final : public Model {
  public:
   PythonModel(const ModelPackage& package, PythonOptions options)
       : package_(package), options_(std::move(options)) {
-    io_.inputs = package.signature->inputs;
-    io_.outputs = package.signature->outputs;
-    if (io_.outputs.empty()) io_.outputs.push_back({"predictions", DataType::kFp64, {-1}, true});
-    nlohmann::json load = {{"dir", package.dir},
-                           {"tensor_based", package.signature->tensor_based},
+    if (package.signature) {
+      io_.inputs = package.signature->inputs;
+      io_.outputs = package.signature->outputs;
+    }
+  }
+
+  // The LOAD request: the inputs/outputs the server knows (none when the
+  // package has no signature: the worker then describes the model).
+  std::string LoadRequest() const {
+    nlohmann::json load = {{"dir", package_.dir},
+                           {"tensor_based", package_.signature && package_.signature->tensor_based},
                            {"inputs", nlohmann::json::array()},
                            {"outputs", nlohmann::json::array()}};
-    for (const auto& in : io_.inputs) load["inputs"].push_back(in.name);
-    for (const auto& out : io_.outputs) load["outputs"].push_back(out.name);
-    load_request_ = load.dump();
+    if (package_.signature) {
+      for (const auto& in : io_.inputs) load["inputs"].push_back(in.name);
+      for (const auto& out : io_.outputs) load["outputs"].push_back(out.name);
+    }
+    return load.dump();
+  }
+
+  // A model without a signature may describe itself in the LOAD reply
+  // (an ONNX graph's typed inputs); otherwise it cannot be served.
+  Status AdoptDescription(const std::string& reply) {
+    if (!io_.inputs.empty()) return Status::Ok();
+    nlohmann::json j = nlohmann::json::parse(reply, nullptr, false);
+    auto read = [](const nlohmann::json& list, std::vector<IoSpec>& out) {
+      if (!list.is_array()) return;
+      for (const auto& t : list) {
+        if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) continue;
+        auto dt = ParseDataType(t.value("datatype", "FP32"));
+        std::vector<int64_t> shape;
+        for (const auto& d : t.value("shape", nlohmann::json::array())) {
+          if (d.is_number_integer()) shape.push_back(d.get<int64_t>());
+        }
+        out.push_back({t["name"], dt.value_or(DataType::kFp32), shape, true});
+      }
+    };
+    if (j.is_object()) {
+      read(j.value("inputs", nlohmann::json()), io_.inputs);
+      read(j.value("outputs", nlohmann::json()), io_.outputs);
+    }
+    if (io_.inputs.empty()) {
+      return FailedPrecondition(
+          "the model has no signature: log it with an input_example or a signature so that "
+          "requests can be checked before they reach Python");
+    }
+    return Status::Ok();
   }
 
   const ModelIo& io() const override { return io_; }
@@ -39,7 +76,7 @@ class PythonModel final : public Model {
 
   Status Start() {
     ASSIGN_OR_RETURN(worker_, WorkerProcess::Spawn(options_.python));
-    auto reply = worker_->Call(Kind::kLoad, load_request_, options_.load_timeout);
+    auto reply = worker_->Call(Kind::kLoad, LoadRequest(), options_.load_timeout);
     if (!reply.ok()) {
       return FailedPrecondition("the Python worker could not load the model: " +
                                 reply.status().message());
@@ -48,6 +85,8 @@ class PythonModel final : public Model {
       return FailedPrecondition("the Python worker could not load the model: " +
                                 ErrorText(reply->second));
     }
+    RETURN_IF_ERROR(AdoptDescription(reply->second));
+    if (io_.outputs.empty()) io_.outputs.push_back({"predictions", DataType::kFp64, {-1}, true});
     return Status::Ok();
   }
 
@@ -102,7 +141,6 @@ class PythonModel final : public Model {
   ModelPackage package_;
   PythonOptions options_;
   ModelIo io_;
-  std::string load_request_;
   std::unique_ptr<WorkerProcess> worker_;
   std::deque<SteadyClock::time_point> crashes_;
   mutable std::mutex mu_;
@@ -113,11 +151,6 @@ class PythonModel final : public Model {
 
 Result<std::unique_ptr<Model>> LoadPythonModel(const ModelPackage& package,
                                                const PythonOptions& options) {
-  if (!package.signature || package.signature->inputs.empty()) {
-    return FailedPrecondition(
-        "the model has no signature: log it with an input_example or a signature so that "
-        "requests can be checked before they reach Python");
-  }
   PythonOptions opts = options;
   if (const char* python = std::getenv("FERRY_PYTHON"); python && *python) opts.python = python;
   auto model = std::make_unique<PythonModel>(package, opts);

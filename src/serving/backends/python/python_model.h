@@ -9,7 +9,9 @@
 // a fresh worker; after `max_crashes` deaths within `crash_window` the
 // instance is marked unhealthy and refuses work (the deployment reports it)
 // until the version is reloaded. Models need a signature (log them with an
-// input example) so requests can be checked before they reach Python.
+// input example) so requests can be checked before they reach Python; a
+// model logged without one may describe itself when loaded (an ONNX graph's
+// typed inputs and outputs, through onnxruntime in the worker).
 #pragma once
 
 #include <chrono>
