@@ -237,3 +237,33 @@ def test_yaml_deployment_file(server, champion):
     assert d["batching"]["max_batch_size"] == 8 and d["arms"][0]["version"] == "2"
     assert requests.delete(f"{server.url}{DEPLOY}/{other}").status_code == 200
     assert requests.get(f"{server.url}{DEPLOY}/{other}").status_code == 404
+
+
+def test_stalled_clients_hold_sockets_not_threads(server, champion):
+    """200 clients that send half a request and stall (half the headers, or
+    the headers and part of a promised body) do not keep inference from
+    answering: the server reads asynchronously and a stalled client holds a
+    socket, not a thread (they are dropped after the read timeout, 120 s)."""
+    import socket
+    name, boosters = champion
+    stalled = []
+    try:
+        for i in range(200):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            if i % 2:
+                s.sendall(b"POST /v2/models/" + name.encode() + b"/infer HTTP/1.1\r\nHost: x\r\n")
+            else:
+                s.sendall(b"POST /v2/models/" + name.encode() + b"/infer HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Length: 100000\r\n\r\n{\"inputs\": [")
+            stalled.append(s)
+        x, _ = sm.data(rows=3, seed=12)
+        session = requests.Session()
+        for _ in range(20):
+            r = session.post(f"{server.url}{DEPLOY}/{name}/invocations",
+                             json={"inputs": x.tolist()}, timeout=10)
+            assert r.status_code == 200
+        np.testing.assert_allclose(r.json()["predictions"], sm.predict(boosters["1"], x),
+                                   rtol=0, atol=1e-6)
+    finally:
+        for s in stalled:
+            s.close()
