@@ -206,3 +206,37 @@ def test_onnx_model_runs_in_the_python_backend(server, url):
     got = r.json()["predictions"]
     np.testing.assert_array_equal(got["label"], want[0])
     np.testing.assert_allclose(got["probabilities"], want[1], rtol=0, atol=1e-6)
+
+
+def test_workers_inherit_no_server_sockets(server, flaky):
+    """A worker holding a copy of a client connection would keep it open
+    after the server closed it (no FIN; the client's next request on the
+    pooled connection hangs). Workers get fd 3, their socket pair, only."""
+    import os
+    name = sm.unique("fds")
+    deploy(server, name, f"{flaky}/1")
+    session = requests.Session()  # a connection open while the worker starts
+    assert session.get(server.url + "/healthz").status_code == 200
+    assert call(server, name, [1.0]).status_code == 200
+    workers = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if ppid == server.proc.pid and b"ferry.worker" in cmdline:
+            workers.append(pid)
+    assert workers
+    for pid in workers:
+        sockets = []
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:") and fd != "3":
+                sockets.append((fd, target))
+        assert not sockets, f"worker {pid} holds server sockets {sockets}"

@@ -50,6 +50,10 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(const std::string& p
   posix_spawn_file_actions_init(&actions);
   // dup2 onto 3 clears close-on-exec there; the parent's end stays closed.
   posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
+  // Nothing else is inherited: Asio opens sockets without close-on-exec, and
+  // a worker holding a copy of a client connection would keep it open after
+  // the server closed it (no FIN: the client's next request on it hangs).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
   std::vector<std::string> args = {python, "-m", "ferry.worker", "--fd", "3"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
