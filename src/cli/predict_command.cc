@@ -112,10 +112,15 @@ Result<std::vector<Tensor>> ChunkTensors(const serving::ModelIo& io, const std::
   return inputs;
 }
 
+// Values per row of an output: 1 for [rows], n for [rows, n].
+int64_t RowWidth(const Tensor& t) {
+  return t.shape.size() > 1 ? t.ElementCount() / std::max<int64_t>(t.Rows(), 1) : 1;
+}
+
 std::string OutputHeader(const std::vector<Tensor>& outputs) {
   std::string h;
   for (const Tensor& t : outputs) {
-    int64_t width = t.shape.size() > 1 ? t.ElementCount() / std::max<int64_t>(t.Rows(), 1) : 1;
+    int64_t width = RowWidth(t);
     for (int64_t k = 0; k < width; ++k) {
       h += "," + t.name + (width > 1 ? "_" + std::to_string(k) : "");
     }
@@ -125,13 +130,14 @@ std::string OutputHeader(const std::vector<Tensor>& outputs) {
 
 void WriteChunk(std::ostream& out, const Chunk& chunk) {
   const auto& outputs = *chunk.outputs;
+  std::vector<Json> values;  // each output's elements, rendered once per chunk
+  for (const Tensor& t : outputs) values.push_back(serving::TensorDataToJson(t, false));
   for (size_t r = 0; r < chunk.lines.size(); ++r) {
     out << chunk.lines[r];
-    for (const Tensor& t : outputs) {
-      int64_t width = t.shape.size() > 1 ? t.ElementCount() / std::max<int64_t>(t.Rows(), 1) : 1;
-      Json values = serving::TensorDataToJson(t, false);
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      int64_t width = RowWidth(outputs[o]);
       for (int64_t k = 0; k < width; ++k) {
-        const Json& v = values[static_cast<size_t>(static_cast<int64_t>(r) * width + k)];
+        const Json& v = values[o][static_cast<size_t>(static_cast<int64_t>(r) * width + k)];
         out << ',' << (v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump());
       }
     }

@@ -292,6 +292,7 @@ Result<ModelMetadata> Deployments::Metadata(const std::string& name,
   }
   meta.platform = "ferry_" + chosen->backend;
   meta.io = chosen->io;
+  meta.max_batch_size = d.spec.batching.max_batch_size;
   return meta;
 }
 

@@ -86,6 +86,7 @@ struct ModelMetadata {
   std::vector<int64_t> versions;
   std::string platform;  // "ferry_<backend>"
   ModelIo io;
+  int max_batch_size = 0;  // the deployment's batching limit
 };
 
 // One inference through a deployment.

@@ -15,10 +15,6 @@ std::mt19937_64& Rng() {
   return rng;
 }
 
-bool RandomCanary(double percent) {
-  return static_cast<double>(Rng()() % 10000) < percent * 100;
-}
-
 bool Sampled(double rate) {
   if (rate >= 1) return true;
   if (rate <= 0) return false;
@@ -52,7 +48,7 @@ void Deployments::Infer(InferCall call, std::function<void(InferAnswer)> done) {
     }
   } else {
     if (canary && canary->runner.load() &&
-        (call.routing_key.empty() ? RandomCanary(d->spec.canary_percent)
+        (call.routing_key.empty() ? InCanaryBucket(Rng()(), d->spec.canary_percent)
                                   : RoutesToCanary(call.routing_key, d->spec.canary_percent))) {
       arm = canary;
     }

@@ -17,10 +17,13 @@ uint64_t StableHash(std::string_view key) {
   return h;
 }
 
-bool RoutesToCanary(std::string_view key, double percent) {
+bool InCanaryBucket(uint64_t hash, double percent) {
   if (percent <= 0) return false;
-  auto bucket = static_cast<double>(StableHash(key) % 10000);
-  return bucket < percent * 100;
+  return static_cast<double>(hash % 10000) < percent * 100;
+}
+
+bool RoutesToCanary(std::string_view key, double percent) {
+  return InCanaryBucket(StableHash(key), percent);
 }
 
 }  // namespace ferry::serving

@@ -13,5 +13,7 @@ namespace ferry::serving {
 uint64_t StableHash(std::string_view key);
 // True when `key` falls in the first `percent` of 10,000 buckets.
 bool RoutesToCanary(std::string_view key, double percent);
+// The same rule for a hash value (a random one when a request has no key).
+bool InCanaryBucket(uint64_t hash, double percent);
 
 }  // namespace ferry::serving

@@ -121,10 +121,13 @@ void Infer(serving::Deployments& deps, HttpRequest& r, Responder respond) {
   });
 }
 
-Result<Json> ModelMetadata(serving::Deployments& deps, HttpRequest& r) {
+Result<serving::ModelMetadata> MetadataFor(serving::Deployments& deps, HttpRequest& r) {
   ASSIGN_OR_RETURN(auto version, PathVersion(r));
-  ASSIGN_OR_RETURN(serving::ModelMetadata meta,
-                   deps.Metadata(r.path_params["name"], version));
+  return deps.Metadata(r.path_params["name"], version);
+}
+
+Result<Json> ModelMetadata(serving::Deployments& deps, HttpRequest& r) {
+  ASSIGN_OR_RETURN(serving::ModelMetadata meta, MetadataFor(deps, r));
   Json versions = Json::array();
   for (int64_t v : meta.versions) versions.push_back(std::to_string(v));
   return Json{{"name", meta.name},
@@ -136,25 +139,23 @@ Result<Json> ModelMetadata(serving::Deployments& deps, HttpRequest& r) {
 
 // Triton's model configuration, for clients (perf_analyzer) that read it.
 Result<Json> ModelConfig(serving::Deployments& deps, HttpRequest& r) {
-  ASSIGN_OR_RETURN(Json meta, ModelMetadata(deps, r));
-  ASSIGN_OR_RETURN(DeploymentStatus d, deps.Get(r.path_params["name"]));
-  auto dims = [](const Json& io) {
+  ASSIGN_OR_RETURN(serving::ModelMetadata meta, MetadataFor(deps, r));
+  auto dims = [](const std::vector<serving::IoSpec>& specs) {
     Json list = Json::array();
-    for (const Json& t : io) {
-      Json shape = t["shape"];
+    for (const auto& spec : specs) {
       Json rest = Json::array();
-      for (size_t i = 1; i < shape.size(); ++i) rest.push_back(shape[i]);
-      list.push_back({{"name", t["name"]},
-                      {"data_type", "TYPE_" + t["datatype"].get<std::string>()},
+      for (size_t i = 1; i < spec.shape.size(); ++i) rest.push_back(spec.shape[i]);
+      list.push_back({{"name", spec.name},
+                      {"data_type", "TYPE_" + std::string(serving::DataTypeName(spec.datatype))},
                       {"dims", rest.empty() ? Json::array({1}) : rest}});
     }
     return list;
   };
-  return Json{{"name", meta["name"]},
-              {"platform", meta["platform"]},
-              {"max_batch_size", d.spec.batching.max_batch_size},
-              {"input", dims(meta["inputs"])},
-              {"output", dims(meta["outputs"])}};
+  return Json{{"name", meta.name},
+              {"platform", meta.platform},
+              {"max_batch_size", meta.max_batch_size},
+              {"input", dims(meta.io.inputs)},
+              {"output", dims(meta.io.outputs)}};
 }
 
 Handler OipJson(serving::Deployments& deps, Result<Json> (*fn)(serving::Deployments&, HttpRequest&)) {

@@ -71,16 +71,12 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(const std::string& p
 }
 
 WorkerProcess::~WorkerProcess() {
-  Reap(true);
+  Kill();
   if (fd_ >= 0) ::close(fd_);
 }
 
-void WorkerProcess::Reap(bool kill) {
-  if (pid_ <= 0) return;
-  if (kill) ::kill(pid_, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+// Records how the worker ended, from its wait status.
+void WorkerProcess::Reaped(int status) {
   if (WIFEXITED(status)) {
     exit_ = "exited with code " + std::to_string(WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
@@ -89,21 +85,27 @@ void WorkerProcess::Reap(bool kill) {
   pid_ = -1;
 }
 
+void WorkerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  Reaped(status);
+}
+
 Status WorkerProcess::Fail(const std::string& what) {
   // Give a worker that is exiting on its own a moment, so its exit code
   // (rather than our SIGKILL) is what gets reported.
-  int status = 0;
   for (int i = 0; i < 20 && pid_ > 0; ++i) {
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_ = WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))
-                                : "killed by signal " + std::to_string(WTERMSIG(status));
-      pid_ = -1;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      Reaped(status);
       break;
     }
     ::usleep(5000);
   }
-  Reap(true);
+  Kill();
   return Unavailable("the Python worker " + what + " (" + exit_ + ")");
 }
 

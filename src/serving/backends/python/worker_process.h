@@ -40,7 +40,8 @@ class WorkerProcess {
   Status SendAll(std::string_view data, std::chrono::steady_clock::time_point deadline);
   Status ReadAll(char* out, size_t n, std::chrono::steady_clock::time_point deadline);
   Status Fail(const std::string& what);
-  void Reap(bool kill);
+  void Kill();  // SIGKILL and wait (no-op once reaped)
+  void Reaped(int wait_status);
 
   pid_t pid_;
   int fd_;
