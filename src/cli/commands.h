@@ -10,5 +10,7 @@ void AddServerCommand(CLI::App& app, int& exit_code);
 // `ferry serve`: a data-plane replica (serve_command.cc).
 void AddServeCommand(CLI::App& app, int& exit_code);
 void AddClientCommands(CLI::App& app, int& exit_code);
+// `ferry drift`: offline data drift between two CSV files (drift_command.cc).
+void AddDriftCommand(CLI::App& app, int& exit_code);
 
 }  // namespace ferry::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddServerCommand(app, exit_code);
   ferry::cli::AddServeCommand(app, exit_code);
   ferry::cli::AddClientCommands(app, exit_code);
+  ferry::cli::AddDriftCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
