@@ -21,20 +21,21 @@ std::string Encode(const std::string& text) {
   return out;
 }
 
-std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
-                         const std::string& target, const Json& body) {
+std::optional<std::string> CallRaw(const ClientFlags& flags, const std::string& method, const std::string& target,
+                                   std::string body, const std::string& content_type) {
   std::string base = flags.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  HttpCallSpec spec{method, base + target, body.is_null() ? "" : body.dump(), {}};
+  HttpCallSpec spec{method, base + target, std::move(body), {}};
   if (!flags.user.empty()) spec.headers.emplace_back("X-Ferry-User", flags.user);
+  if (!content_type.empty()) spec.headers.emplace_back("Content-Type", content_type);
   auto reply = HttpSend(spec);
   if (!reply.ok()) {
     std::cerr << "error: " << reply.status().message() << "\n";
     return std::nullopt;
   }
-  Json parsed = Json::parse(reply->body, nullptr, false);
   if (reply->status < 200 || reply->status > 299) {
     std::string message = reply->body;
+    Json parsed = Json::parse(reply->body, nullptr, false);
     if (parsed.is_object() && parsed.contains("error")) {
       const Json& error = parsed["error"];
       if (error.is_object()) message = error.value("message", reply->body);
@@ -43,6 +44,15 @@ std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
     std::cerr << "error (" << reply->status << "): " << message << "\n";
     return std::nullopt;
   }
+  return std::move(reply->body);
+}
+
+std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
+                         const std::string& target, const Json& body) {
+  std::optional<std::string> reply =
+      CallRaw(flags, method, target, body.is_null() ? "" : body.dump(), body.is_null() ? "" : "application/json");
+  if (!reply) return std::nullopt;
+  Json parsed = Json::parse(*reply, nullptr, false);
   if (parsed.is_discarded()) {
     std::cerr << "error: the server answered with invalid JSON\n";
     return std::nullopt;

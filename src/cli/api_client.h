@@ -26,6 +26,12 @@ std::string Encode(const std::string& text);
 std::optional<Json> Call(const ClientFlags& flags, const std::string& method,
                          const std::string& target, const Json& body = nullptr);
 
+// The same with a raw body and answer (CSV uploads, HTML reports).
+std::optional<std::string> CallRaw(const ClientFlags& flags, const std::string& method, const std::string& target,
+                                   std::string body, const std::string& content_type);
+
+// `ferry monitor …` (monitor_commands.cc).
+void AddMonitorCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 // `ferry models …` and `ferry webhooks …` (model_commands.cc).
 void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);

@@ -114,6 +114,7 @@ void AddClientCommands(CLI::App& app, int& exit_code) {
   AddWebhookCommands(app, flags, exit_code);
   AddDeployCommands(app, flags, exit_code);
   AddPredictCommand(app, flags, exit_code);
+  AddMonitorCommands(app, flags, exit_code);
 }
 
 }  // namespace ferry::cli

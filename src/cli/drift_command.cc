@@ -84,7 +84,8 @@ Status RunDrift(DriftFlags& f, int* rc) {
     if (!out) return InvalidArgument("cannot write '" + f.html + "'");
   }
   if (f.json) {
-    std::cout << monitoring::DriftReportToJson(report).dump(2) << "\n";
+    std::cout << monitoring::DriftReportToJson(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     PrintTable(report);
   }

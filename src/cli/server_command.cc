@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "api/http_server.h"
+#include "api/monitoring/monitoring_routes.h"
 #include "api/services.h"
 #include "artifacts/local/local_artifact_store.h"
 #include "cli/commands.h"
@@ -25,6 +26,7 @@ struct ServerFlags {
   int io_threads = 2;
   int workers = 32;
   uint64_t max_body_mb = 64;
+  int monitor_interval_s = 10;  // payload-log ingestion; 0: only on POST /api/v1/monitoring/ingest
   bool quiet = false;
 };
 
@@ -112,6 +114,9 @@ int RunServer(ServerFlags flags) {
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
   api::AddServingRoutes(router, deployments);
+  monitoring::MonitoringService monitoring(**db, Clock::System(), flags.payloads);
+  api::AddMonitoringRoutes(router, monitoring, registry, Clock::System());
+  if (flags.monitor_interval_s > 0) monitoring.StartIngest(std::chrono::seconds(flags.monitor_interval_s));
 
   api::HttpServerOptions options;
   options.host = flags.host;
@@ -131,6 +136,7 @@ int RunServer(ServerFlags flags) {
   server.reset();  // joins the worker pool: no handler runs past here
   if (grpc) grpc->Shutdown();
   deployments.Stop();
+  monitoring.StopIngest();
   webhooks.Stop();
   (*db)->Close();
   Log(LogLevel::kInfo, "ferry server stopped");
@@ -163,6 +169,10 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--workers", flags->workers, "Request handler threads")
       ->capture_default_str()->check(CLI::Range(1, 1024));
+  cmd->add_option("--monitor-interval", flags->monitor_interval_s,
+                  "Seconds between monitoring passes over the payload log (0: on request only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
   cmd->add_option("--max-body-mb", flags->max_body_mb,
                   "Largest buffered request body, in MiB (uploads stream)")
       ->capture_default_str();

@@ -6,7 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include <boost/sort/spreadsort/spreadsort.hpp>
+#include <boost/sort/pdqsort/pdqsort.hpp>
 
 #include "monitoring/drift_internal.h"
 #include "monitoring/stats/distances.h"
@@ -20,7 +20,9 @@ constexpr size_t kHistogramCategories = 20;
 
 std::vector<double> Sorted(const std::vector<double>& values) {
   std::vector<double> sorted = values;
-  boost::sort::spreadsort::float_sort(sorted.begin(), sorted.end());
+  // pdqsort: as fast as Boost 1.74's float_sort here, which overflows a
+  // signed integer on mixed-sign input (boostorg/sort#71).
+  boost::sort::pdqsort_branchless(sorted.begin(), sorted.end());
   return sorted;
 }
 

@@ -20,7 +20,7 @@ void MergeNumeric(NumericSummary* a, const NumericSummary& b) {
   a->min = std::min(a->min, b.min);
   a->max = std::max(a->max, b.max);
   a->quantiles.Merge(b.quantiles);
-  for (size_t i = 0; i < a->bins.size(); ++i) a->bins[i] += b.bins[i];
+  for (size_t i = 0; i < a->bins.size() && i < b.bins.size(); ++i) a->bins[i] += b.bins[i];
 }
 
 Status CheckMergeable(const ColumnProfile* a, const ColumnProfile& b) {
@@ -136,13 +136,24 @@ ColumnProfile EmptyLike(const ColumnProfile& like) {
   return p;
 }
 
-Status MergeInto(Profile* into, const Profile& other) {
+Status MergeInto(Profile* into, const Profile& other, OnConflict on_conflict, int* replaced) {
   // Check every column before changing any: a failed merge leaves `into` as it was.
-  for (const ColumnProfile& column : other.columns) {
-    if (const ColumnProfile* mine = into->Find(column.name)) RETURN_IF_ERROR(CheckMergeable(mine, column));
+  std::vector<bool> conflict(other.columns.size());
+  for (size_t i = 0; i < other.columns.size(); ++i) {
+    const ColumnProfile* mine = into->Find(other.columns[i].name);
+    Status st = mine ? CheckMergeable(mine, other.columns[i]) : Status::Ok();
+    if (!st.ok() && on_conflict == OnConflict::kFail) return st;
+    conflict[i] = !st.ok();
   }
-  for (const ColumnProfile& column : other.columns) {
-    if (ColumnProfile* mine = into->Find(column.name)) MergeColumn(mine, column);
+  for (size_t i = 0; i < other.columns.size(); ++i) {
+    ColumnProfile* mine = into->Find(other.columns[i].name);
+    if (!mine) continue;
+    if (conflict[i]) {
+      *mine = other.columns[i];
+      if (replaced) ++*replaced;
+    } else {
+      MergeColumn(mine, other.columns[i]);
+    }
   }
   for (const ColumnProfile& column : other.columns) {
     if (!into->Find(column.name)) into->columns.push_back(column);

@@ -69,19 +69,27 @@ struct Profile {
   ColumnProfile* Find(std::string_view name);
 };
 
-// A profile of a whole table. With `reference`, numerical columns it also
-// has are binned on its edges and take its kinds; otherwise edges are
-// numpy's Sturges edges over the table's own values.
+// A profile of a whole table, with the table's column kinds (read current
+// data with the reference's table as schema to share kinds). With
+// `reference`, numerical columns it also has as numerical are binned on its
+// edges; otherwise edges are numpy's Sturges edges over the column.
 Profile ProfileOf(const Table& table, const Profile* reference = nullptr);
 
 // An empty column shaped like `like` (same kind and bin edges), for
 // streaming values in one at a time.
 ColumnProfile EmptyLike(const ColumnProfile& like);
 
+// What MergeInto does with a column whose kind or bin edges differ: fail
+// (InvalidArgument naming it, `into` unchanged), or keep `other`'s column
+// (the ingester: a reference uploaded mid-window changes kinds and edges;
+// that window's earlier values of the column are dropped, counted in
+// `replaced`).
+enum class OnConflict { kFail, kReplace };
+
 // Adds `other` into `into`: counts add, sketches merge, the window widens.
-// Columns only in `other` are appended. InvalidArgument when a column's
-// kind or bin edges differ.
-Status MergeInto(Profile* into, const Profile& other);
+// Columns only in `other` are appended.
+Status MergeInto(Profile* into, const Profile& other, OnConflict on_conflict = OnConflict::kFail,
+                 int* replaced = nullptr);
 
 // Compact binary form (for the metadata store) and a readable summary.
 std::string SerializeProfile(const Profile& profile);

@@ -16,9 +16,16 @@ std::string Label(double v) {
   return buf;
 }
 
+// Both profiles counted on the reference's edges.
+bool SameBins(const NumericSummary& ref, const NumericSummary& cur) {
+  return !ref.edges.empty() && ref.edges == cur.edges && ref.bins.size() == ref.edges.size() + 1 &&
+         cur.bins.size() == ref.bins.size();
+}
+
 // Fixed bins of both profiles, without bins empty in both.
 AlignedCounts BinCounts(const NumericSummary& ref, const NumericSummary& cur) {
   AlignedCounts c{{}, {}, static_cast<double>(ref.count), static_cast<double>(cur.count)};
+  if (!SameBins(ref, cur)) return c;
   for (size_t i = 0; i < ref.bins.size(); ++i) {
     if (ref.bins[i] == 0 && cur.bins[i] == 0) continue;
     c.ref.push_back(ref.bins[i]);
@@ -29,6 +36,7 @@ AlignedCounts BinCounts(const NumericSummary& ref, const NumericSummary& cur) {
 
 Histogram BinHistogram(const NumericSummary& ref, const NumericSummary& cur) {
   Histogram h;
+  if (!SameBins(ref, cur)) return h;
   const std::vector<double>& e = ref.edges;
   for (size_t i = 0; i < ref.bins.size(); ++i) {
     h.labels.push_back(i == 0             ? "< " + Label(e.front())

@@ -39,6 +39,9 @@ Result<TestStatistic> MeasureProfiles(std::string_view name, const ColumnSamples
   if (name == "anderson" || name == "cramer_von_mises") {
     return InvalidArgument(std::string(name) + " needs every row; a window keeps sketches (use ks or wasserstein)");
   }
+  if (s.bins.ref.empty()) {
+    return InvalidArgument(std::string(name) + " needs both windows binned on the reference's edges");
+  }
   if (name == "chisquare") return ChiSquare(s.bins);
   if (name == "z") return ZTest(s.bins);
   if (name == "hellinger") return TestStatistic{HellingerCategorical(s.bins), NAN};

@@ -261,6 +261,35 @@ CREATE TABLE deployments (
 );
 )sql";
 
+// Monitoring: reference profiles per model version, hourly profiles of
+// served data per deployment and version, and how far each payload-log file
+// has been read. Profiles are base64 text (monitoring/profile.h's bytes).
+constexpr const char* kMonitoring = R"sql(
+CREATE TABLE monitor_references (
+  model TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  profile TEXT NOT NULL,
+  sample TEXT NOT NULL,
+  rows BIGINT NOT NULL,
+  created_time BIGINT NOT NULL,
+  PRIMARY KEY (model, version)
+);
+CREATE TABLE monitor_windows (
+  deployment TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  window_start BIGINT NOT NULL,
+  window_end BIGINT NOT NULL,
+  rows BIGINT NOT NULL,
+  profile TEXT NOT NULL,
+  PRIMARY KEY (deployment, window_start, model, version)
+);
+CREATE TABLE monitor_cursors (
+  path TEXT PRIMARY KEY,
+  position BIGINT NOT NULL
+);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -292,6 +321,7 @@ const std::vector<Migration>& AllMigrations() {
       {4, "logged models", kLoggedModels},
       {5, "webhooks", kWebhooks},
       {6, "deployments", kDeployments},
+      {7, "monitoring", kMonitoring},
   };
   return kAll;
 }

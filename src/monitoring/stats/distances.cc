@@ -53,8 +53,13 @@ TestStatistic ChiSquare(const AlignedCounts& counts) {
   }
   if (std::isinf(stat)) return {stat, 0};
   if (std::isnan(stat)) return {stat, kNan};
-  boost::math::chi_squared dist(static_cast<double>(counts.ref.size() - 1));
-  return {stat, boost::math::cdf(boost::math::complement(dist, stat))};
+  if (stat == 0) return {0, 1};  // Boost throws for it at large degrees of freedom
+  try {
+    boost::math::chi_squared dist(static_cast<double>(counts.ref.size() - 1));
+    return {stat, boost::math::cdf(boost::math::complement(dist, stat))};
+  } catch (const std::exception&) {
+    return {stat, kNan};
+  }
 }
 
 TestStatistic ZTest(const AlignedCounts& counts) {
@@ -65,6 +70,7 @@ TestStatistic ZTest(const AlignedCounts& counts) {
   double pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
   double z = (p1 - p2) / std::sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2));
   if (std::isnan(z)) return {z, kNan};
+  if (std::isinf(z)) return {z, 0};
   boost::math::normal normal;
   return {z, 2 * (1 - boost::math::cdf(normal, std::abs(z)))};
 }

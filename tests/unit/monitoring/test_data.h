@@ -6,8 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <numbers>
 #include <vector>
+
+#include "monitoring/table.h"
 
 namespace ferry::monitoring::test_data {
 
@@ -25,6 +29,7 @@ class SplitMix64 {
     const double u = 1.0 - Uniform();
     return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * Uniform());
   }
+  size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
 
  private:
   uint64_t state_;
@@ -50,6 +55,41 @@ inline std::vector<double> SortedQuantized(uint64_t seed, int n, double shift, d
   std::vector<double> out = SortedNormal(seed, n, shift);
   for (double& v : out) v = std::floor(v / step + 0.5) * step;
   return out;
+}
+
+// Typed columns and tables built directly, as the CSV reader would.
+inline Column Numerical(const std::string& name, std::vector<double> values, uint64_t missing = 0) {
+  Column c;
+  c.name = name;
+  c.kind = ColumnKind::kNumerical;
+  c.rows = values.size() + missing;
+  c.missing = missing;
+  c.numbers = std::move(values);
+  return c;
+}
+
+// Values in first-seen order as the dictionary, like the CSV reader.
+inline Column Categorical(const std::string& name, const std::vector<std::string>& values,
+                          uint64_t missing = 0) {
+  Column c;
+  c.name = name;
+  c.kind = ColumnKind::kCategorical;
+  c.rows = values.size() + missing;
+  c.missing = missing;
+  std::map<std::string, uint32_t> code;
+  for (const std::string& v : values) {
+    auto [it, added] = code.try_emplace(v, static_cast<uint32_t>(c.dictionary.size()));
+    if (added) c.dictionary.push_back(v);
+    c.codes.push_back(it->second);
+  }
+  return c;
+}
+
+inline Table TableOf(std::vector<Column> columns) {
+  Table t;
+  t.rows = columns.empty() ? 0 : columns[0].rows;
+  t.columns = std::move(columns);
+  return t;
 }
 
 }  // namespace ferry::monitoring::test_data

@@ -1,0 +1,68 @@
+"""ferry.monitoring from the SDK against a real server: a reference from a
+pandas DataFrame, predictions through the SDK, ingestion, and the drift
+report (JSON and HTML); errors carry the server's code."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ferry import Client, FerryError
+
+
+@pytest.fixture(scope="module")
+def deployed(ferry_url):
+    import mlflow
+    import xgboost
+    mlflow.set_tracking_uri(ferry_url)
+    mlflow.set_experiment(f"sdk-monitoring-{uuid.uuid4().hex[:8]}")
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 4), dtype=np.float32)
+    booster = xgboost.train({"objective": "binary:logistic", "max_depth": 2},
+                            xgboost.DMatrix(x, label=(x[:, 0] > 0.5).astype(np.float32)), 5)
+    name = f"sdk-mon-{uuid.uuid4().hex[:8]}"
+    with mlflow.start_run():
+        mlflow.xgboost.log_model(booster, name="model", input_example=x[:2], registered_model_name=name)
+    client = Client(ferry_url)
+    client.create_deployment(name, f"{name}/1")
+    yield client, name
+    client.delete_deployment(name)
+
+
+def test_reference_predictions_and_drift(deployed, tmp_path):
+    client, name = deployed
+    rng = np.random.default_rng(2)
+    reference = pd.DataFrame(rng.random((1500, 4)), columns=["a", "b", "c", "d"])
+    ref = client.set_reference(name, 1, reference)
+    assert ref["rows"] == 1500 and [c["name"] for c in ref["profile"]["columns"]] == ["a", "b", "c", "d"]
+    assert client.get_reference(name, "1")["profile"]["columns"][0]["numeric"]["count"] == 1500
+    x = rng.random((400, 4), dtype=np.float32)
+    x[:, 0] += 1.0  # column a moves
+    for chunk in np.array_split(x, 8):
+        client.predict(name, chunk)
+    for _ in range(100):
+        client.ingest()
+        if sum(w["rows"] for w in client.windows(name)) >= 400:
+            break
+    report = client.drift(name)
+    cols = {c["column"]: c for c in report["columns"]}
+    assert cols["a"]["drifted"] and not cols["b"]["drifted"], report
+    assert report["version"] == 1
+    path = client.drift_html(name, str(tmp_path / "d.html"))
+    assert "<svg" in open(path).read()
+
+
+def test_errors_carry_the_server_code(deployed):
+    client, name = deployed
+    with pytest.raises(FerryError) as e:
+        client.set_reference(name, 99, "a\n1\n")
+    assert e.value.status == 404
+    with pytest.raises(FerryError) as e:
+        client.drift("no-such-deployment")
+    assert e.value.status == 404
+    with pytest.raises(FerryError) as e:
+        client.set_reference(name, 1, "a,b\n1\n")
+    assert e.value.status == 400 and "line 2" in str(e.value)

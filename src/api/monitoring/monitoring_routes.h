@@ -1,0 +1,14 @@
+// Monitoring routes under /api/v1 (monitoring_routes.cc has the list).
+#pragma once
+
+#include "api/router.h"
+#include "core/clock.h"
+#include "monitoring/monitoring_service.h"
+#include "registry/registry_service.h"
+
+namespace ferry::api {
+
+void AddMonitoringRoutes(Router& router, monitoring::MonitoringService& monitoring,
+                         registry::RegistryService& registry, const Clock& clock);
+
+}  // namespace ferry::api

@@ -1,0 +1,86 @@
+// MonitorStore: monitoring's rows in the metadata store — reference
+// profiles per model version (with a sample of the reference rows as CSV),
+// hourly profiles of served data per deployment and model version, and the
+// ingestion cursor of each payload-log file.
+//
+// AddWindows merges each window into the stored one and moves the cursors in
+// one transaction, so a crash between reading a log and storing its profile
+// neither loses nor double-counts rows. Thread-safe (the Database is).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "monitoring/profile.h"
+#include "store/database.h"
+
+namespace ferry::monitoring {
+
+struct WindowKey {
+  std::string deployment;
+  std::string model;
+  int64_t version = 0;
+  int64_t start_ms = 0;  // the hour's start (UTC)
+};
+
+struct WindowUpdate {
+  WindowKey key;
+  Profile profile;
+};
+
+struct CursorUpdate {
+  std::string path;
+  int64_t position = 0;
+};
+
+struct WindowInfo {
+  std::string model;
+  int64_t version = 0;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  int64_t rows = 0;
+};
+
+struct ReferenceInfo {
+  Profile profile;
+  int64_t rows = 0;
+  int64_t created_ms = 0;
+};
+
+class MonitorStore {
+ public:
+  MonitorStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Replaces the version's reference.
+  Status PutReference(const std::string& model, int64_t version, const Profile& profile,
+                      const std::string& sample_csv);
+  // NotFound naming the version when it has no reference.
+  Result<ReferenceInfo> GetReference(const std::string& model, int64_t version);
+  Result<std::string> GetReferenceSample(const std::string& model, int64_t version);
+
+  Status AddWindows(const std::vector<WindowUpdate>& windows, const std::vector<CursorUpdate>& cursors);
+  // The position reached in a payload-log file; 0 when never read.
+  Result<int64_t> Cursor(const std::string& path);
+
+  // Windows of a deployment starting in [from_ms, to_ms), oldest first.
+  Result<std::vector<WindowInfo>> ListWindows(const std::string& deployment, int64_t from_ms, int64_t to_ms);
+  // One model version's windows starting in [from_ms, to_ms), merged.
+  // NotFound when there are none.
+  Result<Profile> MergedWindows(const std::string& deployment, const std::string& model, int64_t version,
+                                int64_t from_ms, int64_t to_ms);
+
+ private:
+  Status MergeWindow(store::SqlConnection& conn, const WindowUpdate& w);
+
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+// Profile bytes as text for the store (base64), and back.
+std::string EncodeProfile(const Profile& profile);
+Result<Profile> DecodeProfile(const std::string& text);
+
+}  // namespace ferry::monitoring
