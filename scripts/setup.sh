@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev
   libxgboost-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libxxhash-dev libsimdjson-dev
+  libxxhash-dev libsimdjson-dev libre2-dev
   prometheus
   postgresql postgresql-client
 )

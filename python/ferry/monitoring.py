@@ -67,6 +67,15 @@ class MonitoringMixin:
                 params[key] = value
         return self._call("GET", f"/deployments/{_q(deployment)}/drift", params=params)
 
+    def drift_series(self, deployment: str, start: Optional[int] = None,
+                     end: Optional[int] = None, version: Optional[int] = None) -> Dict[str, Any]:
+        """Drift per hourly window: each window's share of drifted columns,
+        dataset decision and per-column scores, oldest first."""
+        params = _range(start, end)
+        if version is not None:
+            params["version"] = version
+        return self._call("GET", f"/deployments/{_q(deployment)}/drift/series", params=params)
+
     def drift_html(self, deployment: str, path: str, start: Optional[int] = None,
                    end: Optional[int] = None) -> str:
         """Writes the standalone HTML drift report to `path`."""

@@ -51,6 +51,9 @@ def test_reference_predictions_and_drift(deployed, tmp_path):
     cols = {c["column"]: c for c in report["columns"]}
     assert cols["a"]["drifted"] and not cols["b"]["drifted"], report
     assert report["version"] == 1
+    series = client.drift_series(name)
+    assert sum(w["rows"] for w in series["windows"]) >= 400
+    assert series["windows"][-1]["columns"]["a"]["drifted"]
     path = client.drift_html(name, str(tmp_path / "d.html"))
     assert "<svg" in open(path).read()
 

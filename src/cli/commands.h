@@ -12,5 +12,7 @@ void AddServeCommand(CLI::App& app, int& exit_code);
 void AddClientCommands(CLI::App& app, int& exit_code);
 // `ferry drift`: offline data drift between two CSV files (drift_command.cc).
 void AddDriftCommand(CLI::App& app, int& exit_code);
+// `ferry check`: a CSV against an expectation suite (check_command.cc).
+void AddCheckCommand(CLI::App& app, int& exit_code);
 
 }  // namespace ferry::cli

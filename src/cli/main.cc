@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddServeCommand(app, exit_code);
   ferry::cli::AddClientCommands(app, exit_code);
   ferry::cli::AddDriftCommand(app, exit_code);
+  ferry::cli::AddCheckCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -62,28 +62,45 @@ Result<std::vector<WindowInfo>> MonitoringService::Windows(const std::string& de
   return store_.ListWindows(deployment, from_ms, to_ms);
 }
 
-Result<DeploymentDrift> MonitoringService::Drift(const DriftQuery& q) {
+Result<std::pair<std::string, int64_t>> MonitoringService::VersionOf(const DriftQuery& q) {
   if (q.to_ms <= q.from_ms) return InvalidArgument("'to' must be after 'from'");
-  DeploymentDrift out{q.model.value_or(""), q.version.value_or(0), q.from_ms, q.to_ms, {}};
-  if (!q.model || !q.version) {
-    ASSIGN_OR_RETURN(std::vector<WindowInfo> windows, store_.ListWindows(q.deployment, q.from_ms, q.to_ms));
-    std::map<std::pair<std::string, int64_t>, int64_t> rows;
-    for (const WindowInfo& w : windows) {
-      if ((!q.model || w.model == *q.model) && (!q.version || w.version == *q.version)) {
-        rows[{w.model, w.version}] += w.rows;
-      }
+  if (q.model && q.version) return std::pair{*q.model, *q.version};
+  ASSIGN_OR_RETURN(std::vector<WindowInfo> windows, store_.ListWindows(q.deployment, q.from_ms, q.to_ms));
+  std::map<std::pair<std::string, int64_t>, int64_t> rows;
+  for (const WindowInfo& w : windows) {
+    if ((!q.model || w.model == *q.model) && (!q.version || w.version == *q.version)) {
+      rows[{w.model, w.version}] += w.rows;
     }
-    if (rows.empty()) {
-      return NotFound("deployment '" + q.deployment + "' has no monitored data in that time range");
-    }
-    auto most = std::max_element(rows.begin(), rows.end(),
-                                 [](const auto& a, const auto& b) { return a.second < b.second; });
-    out.model = most->first.first;
-    out.version = most->first.second;
   }
+  if (rows.empty()) {
+    return NotFound("deployment '" + q.deployment + "' has no monitored data in that time range");
+  }
+  auto most = std::max_element(rows.begin(), rows.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  return most->first;
+}
+
+Result<DeploymentDrift> MonitoringService::Drift(const DriftQuery& q) {
+  ASSIGN_OR_RETURN(auto version, VersionOf(q));
+  DeploymentDrift out{version.first, version.second, q.from_ms, q.to_ms, {}};
   ASSIGN_OR_RETURN(ReferenceInfo reference, store_.GetReference(out.model, out.version));
   ASSIGN_OR_RETURN(Profile current, store_.MergedWindows(q.deployment, out.model, out.version, q.from_ms, q.to_ms));
   ASSIGN_OR_RETURN(out.report, ComputeProfileDrift(reference.profile, current, q.options));
+  return out;
+}
+
+Result<DriftSeries> MonitoringService::Series(const DriftQuery& q) {
+  ASSIGN_OR_RETURN(auto version, VersionOf(q));
+  DriftSeries out{version.first, version.second, {}};
+  ASSIGN_OR_RETURN(ReferenceInfo reference, store_.GetReference(out.model, out.version));
+  ASSIGN_OR_RETURN(std::vector<WindowInfo> windows, store_.ListWindows(q.deployment, q.from_ms, q.to_ms));
+  for (const WindowInfo& w : windows) {
+    if (w.model != out.model || w.version != out.version) continue;
+    ASSIGN_OR_RETURN(Profile current, store_.MergedWindows(q.deployment, out.model, out.version, w.start_ms,
+                                                           w.start_ms + 1));
+    ASSIGN_OR_RETURN(DriftReport report, ComputeProfileDrift(reference.profile, current, q.options));
+    out.windows.push_back({w.start_ms, w.end_ms, w.rows, std::move(report)});
+  }
   return out;
 }
 

@@ -36,6 +36,19 @@ struct DeploymentDrift {
   DriftReport report;
 };
 
+// One window's drift against the reference, for time series and alerts.
+struct WindowDrift {
+  int64_t start_ms = 0, end_ms = 0;
+  int64_t rows = 0;
+  DriftReport report;
+};
+
+struct DriftSeries {
+  std::string model;
+  int64_t version = 0;
+  std::vector<WindowDrift> windows;  // oldest first
+};
+
 class MonitoringService {
  public:
   static constexpr size_t kSampleRows = 5000;
@@ -57,8 +70,14 @@ class MonitoringService {
   Result<std::vector<WindowInfo>> Windows(const std::string& deployment, int64_t from_ms, int64_t to_ms);
   // NotFound when the range has no served data, or the version no reference.
   Result<DeploymentDrift> Drift(const DriftQuery& query);
+  // The same per hourly window of the range.
+  Result<DriftSeries> Series(const DriftQuery& query);
 
  private:
+  // The model version a query is about: as given, or the one with the most
+  // rows in its range.
+  Result<std::pair<std::string, int64_t>> VersionOf(const DriftQuery& query);
+
   MonitorStore store_;
   const Clock& clock_;
   std::unique_ptr<PayloadIngester> ingester_;

@@ -274,3 +274,38 @@ def test_html_report_and_fail_on_drift(tmp_path):
     assert text.count("<svg") == 2 and "Dataset drift" in text
     same = ferry_drift("--reference", str(ref_csv), "--current", str(ref_csv), "--fail-on-drift")
     assert same.returncode == 0, same.stderr
+
+
+def ferry_check(*args: str) -> subprocess.CompletedProcess:
+    binary = os.environ.get("FERRY_BIN", "build/release/ferry")
+    path = Path(binary) if Path(binary).is_absolute() else REPO / binary
+    return subprocess.run([str(path), "check", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_check_reports_failing_values_and_exits_3(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("id,amount,country\n1,10.5,US\n2,-1.5,DE\n2,20.5,XX\n3,,US\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("columns:\n  amount: {not_null: true, min: 0}\n  country: {allowed: [US, DE]}\n"
+                     "  id: {unique: true}\n")
+    done = ferry_check("--data", str(data), "--suite", str(suite), "--json")
+    assert done.returncode == 3, done.stderr
+    results = {(r["column"], r["check"]): r for r in json.loads(done.stdout)["results"]}
+    assert results[("amount", "min")]["examples"] == ["-1.5"]
+    assert results[("amount", "not_null")]["failing"] == 1
+    assert results[("country", "allowed")]["examples"] == ["XX"]
+    assert results[("id", "unique")]["failing"] == 1
+    text = ferry_check("--data", str(data), "--suite", str(suite))
+    assert "FAIL  amount: min" in text.stdout and "checks passed" in text.stdout
+    suite.write_text("columns:\n  amount: {min: 0}\n  country: {allowed: [US, DE, XX]}\n")
+    data.write_text("id,amount,country\n1,10.5,US\n2,1.5,XX\n")
+    assert ferry_check("--data", str(data), "--suite", str(suite)).returncode == 0
+
+
+def test_check_rejects_a_bad_suite_naming_the_key(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a\n1.5\n")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("columns:\n  a: {min: lots}\n")
+    done = ferry_check("--data", str(data), "--suite", str(suite))
+    assert done.returncode == 2 and "column 'a', 'min'" in done.stderr, done.stderr

@@ -105,6 +105,10 @@ def test_drift_of_served_traffic_against_the_reference(server, deployed, tmp_pat
     assert all(cols[f"f{i}"]["drifted"] for i in range(20)), moved
     assert sum(cols[f"f{i}"]["drifted"] for i in range(20, 30)) <= 2
     assert cols["f0"]["current_count"] == 3600
+    series = requests.get(f"{server.url}{DEPLOY}/{name}/drift/series").json()
+    assert sum(w["rows"] for w in series["windows"]) == 3600
+    assert series["windows"][-1]["dataset_drift"], series
+    assert series["windows"][-1]["columns"]["f0"]["test"] == "wasserstein"
     # The same report through the CLI, as a standalone HTML page.
     out = ferry(server.url, "monitor", "report", name, "-o", str(tmp_path / "report.html"))
     assert out.returncode == 0, out.stderr

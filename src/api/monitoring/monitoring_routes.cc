@@ -119,6 +119,27 @@ Handler GetDrift(MonitoringService& monitoring, const Clock& clock) {
   };
 }
 
+// Per window: the dataset rule and each tested column's score and decision.
+Result<Json> Series(MonitoringService& monitoring, const Clock& clock, const Json& in, HttpRequest& r) {
+  ASSIGN_OR_RETURN(monitoring::DriftQuery q, DriftQueryOf(in, r, clock));
+  ASSIGN_OR_RETURN(monitoring::DriftSeries series, monitoring.Series(q));
+  Json windows = Json::array();
+  for (const auto& w : series.windows) {
+    Json columns = Json::object();
+    for (const auto& c : w.report.columns) {
+      if (c.tested) columns[c.column] = {{"test", c.test}, {"score", c.score}, {"drifted", c.drifted}};
+    }
+    windows.push_back({{"start", w.start_ms},
+                       {"end", w.end_ms},
+                       {"rows", w.rows},
+                       {"dataset_drift", w.report.dataset_drift},
+                       {"share_of_drifted_columns", w.report.share},
+                       {"drifted_columns", w.report.drifted},
+                       {"columns", columns}});
+  }
+  return Json{{"model", series.model}, {"version", series.version}, {"windows", windows}};
+}
+
 Result<Json> ListWindows(MonitoringService& monitoring, const Clock& clock, const Json& in, HttpRequest& r) {
   ASSIGN_OR_RETURN(auto range, Range(in, clock));
   ASSIGN_OR_RETURN(auto windows, monitoring.Windows(r.path_params["name"], range.first, range.second));
@@ -154,6 +175,8 @@ void AddMonitoringRoutes(Router& router, MonitoringService& monitoring, registry
   router.Add(Method::kGet, "/api/v1/deployments/{name}/windows",
              JsonHandler(kStyle, [&](const Json& in, HttpRequest& r) { return ListWindows(monitoring, clock, in, r); }));
   router.Add(Method::kGet, "/api/v1/deployments/{name}/drift", GetDrift(monitoring, clock));
+  router.Add(Method::kGet, "/api/v1/deployments/{name}/drift/series",
+             JsonHandler(kStyle, [&](const Json& in, HttpRequest& r) { return Series(monitoring, clock, in, r); }));
 }
 
 }  // namespace ferry::api
