@@ -64,9 +64,10 @@ std::string CellText(const Cell& cell) {
   return out;
 }
 
+// Quoted numbers count as numbers, as pandas reads them ("1.5" is 1.5).
 bool LooksNumeric(const Cell& cell) {
   double value;
-  return cell.quoted ? cell.text.empty() : ParseNumber(cell.text, &value) != Parsed::kInvalid;
+  return !cell.escaped && ParseNumber(cell.text, &value) != Parsed::kInvalid;
 }
 
 void ColumnBuilder::Add(const Cell& cell) {

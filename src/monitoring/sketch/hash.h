@@ -8,6 +8,9 @@
 // order regardless of the host. Stateless, safe to call from any thread.
 #pragma once
 
+// Inlined: most inputs are 8 bytes, where the call into the shared library
+// costs as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <bit>

@@ -43,6 +43,15 @@ TEST(CsvReader, QuotesCrlfBlankLinesAndBom) {
   EXPECT_EQ(t.Find("x")->numbers, (std::vector<double>{1.5, 2.5}));
 }
 
+TEST(CsvReader, QuotedNumbersAreNumbersAsPandasReadsThem) {
+  Table t = Parse("\"x\",\"y\"\n\"1.5\",\"a\"\n\"2.5\",\"b\"\n\"\",\"\"\n");
+  const Column* x = t.Find("x");
+  EXPECT_EQ(x->kind, ColumnKind::kNumerical);
+  EXPECT_EQ(x->numbers, (std::vector<double>{1.5, 2.5}));
+  EXPECT_EQ(x->missing, 1u);
+  EXPECT_EQ(t.Find("y")->missing, 1u);
+}
+
 TEST(CsvReader, MissingAndNonFiniteCellsAreCountedNotStored) {
   Table t = Parse("x\n1.5\nNaN\n\ninf\n-Infinity\nNA\n1e999\n2.5\n");
   const Column* x = t.Find("x");
