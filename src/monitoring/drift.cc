@@ -104,12 +104,8 @@ Histogram CategoryHistogram(const AlignedCounts& c, const std::vector<std::strin
 
 namespace {
 
-
 ColumnResult DriftOfColumn(const Column& ref, const Column* cur, const DriftOptions& options) {
-  ColumnResult r;
-  r.drift.column = ref.name;
-  r.drift.kind = ref.kind;
-  r.drift.reason = Untestable(&r, ref, cur);
+  ColumnResult r = StartColumn(ref, cur);
   if (!r.drift.reason.empty()) return r;
   ColumnSamples s;
   s.kind = ref.kind;

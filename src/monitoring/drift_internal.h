@@ -57,6 +57,17 @@ std::string Untestable(ColumnResult* r, const C& ref, const C* cur) {
   return "";
 }
 
+// A column's result before its test: named, with the reason it cannot be
+// tested ("" when it can) and the findings met on the way.
+template <typename C>
+ColumnResult StartColumn(const C& ref, const C* cur) {
+  ColumnResult r;
+  r.drift.column = ref.name;
+  r.drift.kind = ref.kind;
+  r.drift.reason = Untestable(&r, ref, cur);
+  return r;
+}
+
 // Picks the column's test and threshold (options, else Evidently's default)
 // and runs it; a test that cannot run leaves the column untested with why.
 void Decide(ColumnResult* r, const ColumnSamples& samples, const DriftOptions& options);

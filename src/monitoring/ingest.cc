@@ -62,15 +62,14 @@ class References {
 
 }  // namespace
 
-Status PayloadIngester::IngestFile(const std::string& deployment, const std::string& file, IngestStats* stats) {
+Status PayloadIngester::IngestFile(const std::string& deployment, const std::string& file,
+                                   const ReferenceLookup& lookup, IngestStats* stats) {
   fs::path path = fs::path(dir_) / deployment / file;
   std::string key = deployment + "/" + file;
   std::error_code ec;
   auto size = static_cast<int64_t>(fs::file_size(path, ec));
   if (ec) return Status::Ok();  // removed meanwhile
   ASSIGN_OR_RETURN(int64_t cursor, store_.Cursor(key));
-  References references(store_);
-  ReferenceLookup lookup = [&](const std::string& m, int64_t v) { return references.Get(m, v); };
   bool counted = false;
   while (cursor < size) {
     ASSIGN_OR_RETURN(std::string text, ReadRange(path, cursor, std::min<size_t>(size - cursor, kChunkBytes)));
@@ -100,7 +99,9 @@ Status PayloadIngester::IngestFile(const std::string& deployment, const std::str
 Result<IngestStats> PayloadIngester::RunOnce() {
   std::lock_guard<std::mutex> pass(pass_mu_);
   IngestStats stats;
-  for (const auto& [deployment, file] : LogFiles(dir_)) RETURN_IF_ERROR(IngestFile(deployment, file, &stats));
+  References references(store_);  // read once per pass, whatever the number of files
+  ReferenceLookup lookup = [&](const std::string& m, int64_t v) { return references.Get(m, v); };
+  for (const auto& [deployment, file] : LogFiles(dir_)) RETURN_IF_ERROR(IngestFile(deployment, file, lookup, &stats));
   return stats;
 }
 

@@ -45,7 +45,8 @@ class PayloadIngester {
   void Stop();
 
  private:
-  Status IngestFile(const std::string& deployment, const std::string& file, IngestStats* stats);
+  Status IngestFile(const std::string& deployment, const std::string& file, const ReferenceLookup& lookup,
+                    IngestStats* stats);
 
   const std::string dir_;
   MonitorStore& store_;

@@ -148,27 +148,37 @@ Result<std::vector<WindowInfo>> MonitorStore::ListWindows(const std::string& dep
   return out;
 }
 
-Result<Profile> MonitorStore::MergedWindows(const std::string& deployment, const std::string& model,
-                                            int64_t version, int64_t from_ms, int64_t to_ms) {
-  std::vector<std::string> stored;
+Result<std::vector<std::pair<WindowInfo, Profile>>> MonitorStore::WindowProfiles(const std::string& deployment,
+                                                                                 const std::string& model,
+                                                                                 int64_t version, int64_t from_ms,
+                                                                                 int64_t to_ms) {
+  std::vector<std::pair<WindowInfo, std::string>> stored;
   RETURN_IF_ERROR(db_.Read([&](store::SqlConnection& conn) {
     return conn.Query(
-        "SELECT profile FROM monitor_windows WHERE deployment = ? AND model = ? AND version = ? AND "
-        "window_start >= ? AND window_start < ? ORDER BY window_start",
+        "SELECT window_start, window_end, rows, profile FROM monitor_windows WHERE deployment = ? AND model = ? "
+        "AND version = ? AND window_start >= ? AND window_start < ? ORDER BY window_start",
         {deployment, model, version, from_ms, to_ms}, [&](const store::Row& row) {
-          stored.push_back(row.GetText(0));
+          stored.push_back({{model, version, row.GetInt(0), row.GetInt(1), row.GetInt(2)}, row.GetText(3)});
           return Status::Ok();
         });
   }));
-  if (stored.empty()) {
+  std::vector<std::pair<WindowInfo, Profile>> out;
+  for (auto& [info, text] : stored) {
+    ASSIGN_OR_RETURN(Profile profile, DecodeProfile(text));
+    out.emplace_back(std::move(info), std::move(profile));
+  }
+  return out;
+}
+
+Result<Profile> MonitorStore::MergedWindows(const std::string& deployment, const std::string& model,
+                                            int64_t version, int64_t from_ms, int64_t to_ms) {
+  ASSIGN_OR_RETURN(auto windows, WindowProfiles(deployment, model, version, from_ms, to_ms));
+  if (windows.empty()) {
     return NotFound("deployment '" + deployment + "' has no monitored data for " + model + " version " +
                     std::to_string(version) + " in that time range");
   }
   Profile merged;
-  for (const std::string& text : stored) {
-    ASSIGN_OR_RETURN(Profile window, DecodeProfile(text));
-    RETURN_IF_ERROR(MergeInto(&merged, window, OnConflict::kReplace));
-  }
+  for (const auto& [info, window] : windows) RETURN_IF_ERROR(MergeInto(&merged, window, OnConflict::kReplace));
   return merged;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -67,7 +68,12 @@ class MonitorStore {
 
   // Windows of a deployment starting in [from_ms, to_ms), oldest first.
   Result<std::vector<WindowInfo>> ListWindows(const std::string& deployment, int64_t from_ms, int64_t to_ms);
-  // One model version's windows starting in [from_ms, to_ms), merged.
+  // One model version's windows starting in [from_ms, to_ms), oldest first,
+  // each with its profile.
+  Result<std::vector<std::pair<WindowInfo, Profile>>> WindowProfiles(const std::string& deployment,
+                                                                     const std::string& model, int64_t version,
+                                                                     int64_t from_ms, int64_t to_ms);
+  // The same, merged.
   // NotFound when there are none.
   Result<Profile> MergedWindows(const std::string& deployment, const std::string& model, int64_t version,
                                 int64_t from_ms, int64_t to_ms);

@@ -93,11 +93,8 @@ Result<DriftSeries> MonitoringService::Series(const DriftQuery& q) {
   ASSIGN_OR_RETURN(auto version, VersionOf(q));
   DriftSeries out{version.first, version.second, {}};
   ASSIGN_OR_RETURN(ReferenceInfo reference, store_.GetReference(out.model, out.version));
-  ASSIGN_OR_RETURN(std::vector<WindowInfo> windows, store_.ListWindows(q.deployment, q.from_ms, q.to_ms));
-  for (const WindowInfo& w : windows) {
-    if (w.model != out.model || w.version != out.version) continue;
-    ASSIGN_OR_RETURN(Profile current, store_.MergedWindows(q.deployment, out.model, out.version, w.start_ms,
-                                                           w.start_ms + 1));
+  ASSIGN_OR_RETURN(auto windows, store_.WindowProfiles(q.deployment, out.model, out.version, q.from_ms, q.to_ms));
+  for (const auto& [w, current] : windows) {
     ASSIGN_OR_RETURN(DriftReport report, ComputeProfileDrift(reference.profile, current, q.options));
     out.windows.push_back({w.start_ms, w.end_ms, w.rows, std::move(report)});
   }

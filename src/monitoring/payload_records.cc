@@ -191,8 +191,9 @@ class Profiler {
     const Profile* reference = last_reference_;
     WindowProfiler& window = WindowFor(head, reference);
     uint64_t record_rows = 0;
+    const std::vector<std::vector<std::string>>& names = NamesFor(per_row, reference);
     for (size_t i = 0; i < used_; ++i) {
-      AddTensor(tensors_[i], ColumnNames(tensors_[i], per_row[i], tensors_, used_, reference), &window);
+      AddTensor(tensors_[i], names[i], &window);
       record_rows = std::max(record_rows, rows[i]);
     }
     window.AddRows(record_rows);
@@ -211,6 +212,30 @@ class Profiler {
   }
 
  private:
+  // Each tensor's column names: the same for every record with the same
+  // tensors, widths and reference, so they are worked out once.
+  const std::vector<std::vector<std::string>>& NamesFor(const std::vector<size_t>& per_row,
+                                                        const Profile* reference) {
+    signature_.clear();
+    for (size_t i = 0; i < used_; ++i) {
+      signature_ += tensors_[i].name;
+      signature_ += '\0';
+      signature_ += std::to_string(per_row[i]);
+      signature_ += '\0';
+    }
+    auto it = names_.find(signature_);
+    if (it == names_.end()) it = names_.emplace(signature_, NameCache{}).first;
+    NameCache& cache = it->second;
+    if (cache.names.empty() || cache.reference != reference) {
+      cache.reference = reference;
+      cache.names.clear();
+      for (size_t i = 0; i < used_; ++i) {
+        cache.names.push_back(ColumnNames(tensors_[i], per_row[i], tensors_, used_, reference));
+      }
+    }
+    return cache.names;
+  }
+
   WindowProfiler& WindowFor(const RecordHead& head, const Profile* reference) {
     int64_t hour = head.time_ms - ((head.time_ms % kWindowMillis) + kWindowMillis) % kWindowMillis;
     Key key{head.deployment, head.model, head.version, hour};
@@ -224,6 +249,12 @@ class Profiler {
   std::map<Key, WindowProfiler> windows_;
   std::vector<TensorData> tensors_;  // reused across records
   size_t used_ = 0;
+  struct NameCache {
+    const Profile* reference = nullptr;
+    std::vector<std::vector<std::string>> names;  // per tensor of the record
+  };
+  std::string signature_;  // the current record's tensor names and widths
+  std::map<std::string, NameCache, std::less<>> names_;
   std::string last_model_;  // the reference of the previous record's version
   int64_t last_version_ = -1;
   const Profile* last_reference_ = nullptr;

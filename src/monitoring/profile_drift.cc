@@ -68,12 +68,8 @@ AlignedCounts CategoryCounts(const ColumnProfile& ref, const ColumnProfile& cur,
   return c;
 }
 
-
 ColumnResult DriftOfColumn(const ColumnProfile& ref, const ColumnProfile* cur, const DriftOptions& options) {
-  ColumnResult r;
-  r.drift.column = ref.name;
-  r.drift.kind = ref.kind;
-  r.drift.reason = Untestable(&r, ref, cur);
+  ColumnResult r = StartColumn(ref, cur);
   if (!r.drift.reason.empty()) return r;
   ColumnSamples s;
   s.kind = ref.kind;

@@ -20,7 +20,7 @@ std::string CategoryOf(double value) {
 }  // namespace
 
 size_t WindowProfiler::Column(std::string_view name, bool first_value_is_number) {
-  auto it = index_.find(std::string(name));
+  auto it = index_.find(name);
   if (it != index_.end()) return it->second;
   const ColumnProfile* known = reference_ ? reference_->Find(name) : nullptr;
   ColumnProfile column;

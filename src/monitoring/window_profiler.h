@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
 
 #include "monitoring/profile.h"
@@ -41,7 +42,11 @@ class WindowProfiler {
  private:
   const Profile* reference_;
   Profile profile_;
-  std::unordered_map<std::string, size_t> index_;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;  // found without copying names
 };
 
 }  // namespace ferry::monitoring

@@ -6,11 +6,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <numbers>
+#include <optional>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "core/status.h"
+#include "monitoring/stats/test_statistic.h"
 #include "monitoring/table.h"
 
 namespace ferry::monitoring::test_data {
@@ -55,6 +62,23 @@ inline std::vector<double> SortedQuantized(uint64_t seed, int n, double shift, d
   std::vector<double> out = SortedNormal(seed, n, shift);
   for (double& v : out) v = std::floor(v / step + 0.5) * step;
   return out;
+}
+
+// Runs a two-sample test on the samples, sorted, and checks it against
+// SciPy's golden answer: the statistic to 1e-9 relative, the p-value to 1e-9
+// absolute. Returns the answer for further checks (empty on failure).
+using TwoSampleTest = std::function<Result<TestStatistic>(std::span<const double>, std::span<const double>)>;
+
+inline std::optional<TestStatistic> ExpectGolden(const TwoSampleTest& test, std::vector<double> ref,
+                                                 std::vector<double> cur, double statistic, double p_value) {
+  std::sort(ref.begin(), ref.end());
+  std::sort(cur.begin(), cur.end());
+  const Result<TestStatistic> r = test(ref, cur);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return std::nullopt;
+  EXPECT_NEAR(r->statistic, statistic, 1e-9 * std::max(1.0, std::fabs(statistic)));
+  EXPECT_NEAR(r->p_value, p_value, 1e-9);
+  return *r;
 }
 
 // Typed columns and tables built directly, as the CSV reader would.
