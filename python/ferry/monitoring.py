@@ -1,11 +1,16 @@
 """Monitoring calls of the Ferry client: a model version's reference data,
-ingestion of the payload log, and a deployment's drift report. Mixed into
+ingestion of the payload log, a deployment's drift report, ground-truth
+labels and the performance they show, and alert rules. Mixed into
 `ferry.Client`.
 
     client.set_reference("fraud", "champion", "train.csv")   # or a pandas DataFrame
     report = client.drift("fraud-api")                        # last 24 h
     report["dataset_drift"], [c for c in report["columns"] if c.get("drifted")]
     client.drift_html("fraud-api", "drift.html")
+    client.log_labels("fraud-api", {prediction_id: 1, ...})   # or [(id, row, label), ...]
+    client.performance("fraud-api")["versions"][0]["metrics"]["roc_auc"]
+    client.set_alert_rules("rules.yaml")                      # or a list of rule dicts
+    [a["state"] for a in client.alerts()]
 """
 
 from __future__ import annotations
@@ -87,6 +92,71 @@ class MonitoringMixin:
         with open(path, "w", encoding="utf-8") as f:
             f.write(resp.text)
         return path
+
+    def log_labels(self, deployment: str, labels: Any) -> Dict[str, int]:
+        """Sends ground truth for served predictions: a mapping of prediction
+        id to label, or (prediction_id, row, label) tuples for requests of
+        several rows. One bad entry rejects the whole batch. Returns the
+        counts accepted, matched (to a prediction already ingested) and
+        unmatched."""
+        if isinstance(labels, Mapping):
+            entries = [{"prediction_id": k, "label": v} for k, v in labels.items()]
+        else:
+            entries = [{"prediction_id": i, "row": int(r), "label": v} for i, r, v in labels]
+        return self._call("POST", f"/deployments/{_q(deployment)}/labels", body={"labels": _plain(entries)})
+
+    def performance(self, deployment: str, start: Optional[int] = None, end: Optional[int] = None,
+                    task: Optional[str] = None, **options: Any) -> Dict[str, Any]:
+        """Ground-truth performance of the predictions made in [start, end)
+        per model version and window: classification or regression metrics,
+        calibration, label delay, unmatched labels. `options`: model,
+        version, output, positive_label, threshold, calibration_bins."""
+        params = _range(start, end)
+        if task is not None:
+            params["task"] = task
+        params.update({k: v for k, v in options.items() if v is not None})
+        return self._call("GET", f"/deployments/{_q(deployment)}/performance", params=params)
+
+    def set_alert_rules(self, rules: Any) -> List[Dict[str, Any]]:
+        """Creates or replaces alert rules, all or none: a YAML rules file
+        (path or text) or a list of rule dicts (name, deployment, expr, for,
+        min_rows, severity, pipeline, description)."""
+        if isinstance(rules, str):
+            text = open(rules, encoding="utf-8").read() if os.path.exists(rules) else rules
+            resp = self._http.put(f"{self.url}/api/v1/alerts/rules", data=text.encode(),
+                                  headers={"Content-Type": "application/yaml"}, timeout=self.timeout)
+            return self._answer(resp)["rules"]
+        return self._call("PUT", "/alerts/rules", body={"rules": list(rules)})["rules"]
+
+    def alert_rules(self) -> List[Dict[str, Any]]:
+        return self._call("GET", "/alerts/rules")["rules"]
+
+    def delete_alert_rule(self, name: str) -> None:
+        self._call("DELETE", f"/alerts/rules/{_q(name)}")
+
+    def alerts(self) -> List[Dict[str, Any]]:
+        """Every rule with its state (inactive, pending, firing), value and error."""
+        return self._call("GET", "/alerts")["alerts"]
+
+    def alert_history(self, rule: Optional[str] = None, limit: int = 100) -> List[Dict[str, Any]]:
+        """Transitions, newest first."""
+        params: Dict[str, Any] = {"limit": limit}
+        if rule is not None:
+            params["rule"] = rule
+        return self._call("GET", "/alerts/history", params=params)["events"]
+
+    def evaluate_alerts(self) -> List[Dict[str, Any]]:
+        """Evaluates every rule now; returns the states."""
+        return self._call("POST", "/alerts/evaluate")["alerts"]
+
+
+def _plain(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """numpy scalars as Python numbers (json cannot write them)."""
+    for e in entries:
+        v = e["label"]
+        if hasattr(v, "item"):
+            e["label"] = v.item()
+    return entries
 
 
 def _range(start: Optional[int], end: Optional[int]) -> Dict[str, Any]:

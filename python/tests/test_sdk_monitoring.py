@@ -69,3 +69,33 @@ def test_errors_carry_the_server_code(deployed):
     with pytest.raises(FerryError) as e:
         client.set_reference(name, 1, "a,b\n1\n")
     assert e.value.status == 400 and "line 2" in str(e.value)
+
+
+def test_labels_performance_and_alert_rules(deployed):
+    client, name = deployed
+    rng = np.random.default_rng(5)
+    x = rng.random((50, 4), dtype=np.float32)
+    before = sum(w["rows"] for w in client.windows(name))
+    ids = [client.predict(name, row[None, :]).prediction_id for row in x]
+    for _ in range(100):
+        client.ingest()
+        if sum(w["rows"] for w in client.windows(name)) >= before + 50:
+            break
+    counts = client.log_labels(name, {pid: int(row[0] > 0.5) for pid, row in zip(ids, x)})
+    assert counts == {"accepted": 50, "matched": 50, "unmatched": 0}
+    perf = client.performance(name)
+    metrics = perf["versions"][0]["metrics"]
+    assert metrics["task"] == "binary" and metrics["rows"] == 50 and metrics["accuracy"] > 0.8
+    with pytest.raises(FerryError) as bad:
+        client.log_labels(name, [(ids[0], -1, 1)])
+    assert bad.value.status == 400 and "row" in str(bad.value)
+
+    rules = client.set_alert_rules(f"rules:\n  - {{name: sdk-{name}, deployment: {name}, expr: accuracy < 0.5}}\n")
+    assert rules[0]["expr"] == "accuracy < 0.5"
+    (state,) = [a for a in client.evaluate_alerts() if a["rule"]["name"] == f"sdk-{name}"]
+    assert state["state"] == "inactive" and state["value"] == pytest.approx(metrics["accuracy"])
+    client.set_alert_rules([dict(rules[0], expr="accuracy > 0.5")])
+    client.evaluate_alerts()
+    assert [e["kind"] for e in client.alert_history(f"sdk-{name}")] == ["firing"]
+    client.delete_alert_rule(f"sdk-{name}")
+    assert all(r["name"] != f"sdk-{name}" for r in client.alert_rules())

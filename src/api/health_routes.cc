@@ -5,7 +5,8 @@
 
 namespace ferry::api {
 
-void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& s) {
+void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& s,
+                     std::function<std::string()> more_metrics) {
   router.Add(Method::kGet, "/healthz", [](HttpRequest&) {
     return JsonResponse(200, R"({"status":"ok"})");
   });
@@ -23,10 +24,10 @@ void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& s) {
     }
     return JsonResponse(200, R"({"status":"ready"})");
   });
-  router.Add(Method::kGet, "/metrics", [&metrics, &s](HttpRequest&) {
+  router.Add(Method::kGet, "/metrics", [&metrics, &s, more_metrics](HttpRequest&) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics.Render() + s.deployments.RenderMetrics();
+    r.body = metrics.Render() + s.deployments.RenderMetrics() + (more_metrics ? more_metrics() : "");
     return r;
   });
 }

@@ -41,7 +41,8 @@ void AddV1RegistryRoutes(Router& router, Services& services);
 // and /api/v1/deployments — read-only unless `manage` (data-plane replicas
 // serve these routes alone; their deployments follow the control plane).
 void AddServingRoutes(Router& router, serving::Deployments& deployments, bool manage = true);
-// /healthz, /readyz, /metrics.
-void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services);
+// /healthz, /readyz, /metrics (`more_metrics`, when given, adds its text).
+void AddHealthRoutes(Router& router, HttpMetrics& metrics, Services& services,
+                     std::function<std::string()> more_metrics = nullptr);
 
 }  // namespace ferry::api

@@ -32,6 +32,8 @@ std::optional<std::string> CallRaw(const ClientFlags& flags, const std::string& 
 
 // `ferry monitor …` (monitor_commands.cc).
 void AddMonitorCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+// `ferry monitor performance` and `ferry monitor alerts …` (alert_commands.cc).
+void AddAlertCommands(CLI::App& monitor, std::shared_ptr<ClientFlags> flags, int& rc);
 // `ferry models …` and `ferry webhooks …` (model_commands.cc).
 void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);

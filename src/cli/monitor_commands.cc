@@ -104,7 +104,8 @@ bool Report(const ClientFlags& flags, const MonitorFlags& f) {
 
 void AddMonitorCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc) {
   auto f = std::make_shared<MonitorFlags>();
-  CLI::App* monitor = app.add_subcommand("monitor", "Monitoring: reference data, drift reports");
+  CLI::App* monitor =
+      app.add_subcommand("monitor", "Monitoring: reference data, drift reports, performance, alerts");
   monitor->require_subcommand(1);
   CLI::App* ref = monitor->add_subcommand("reference", "Upload a model version's reference data (CSV)");
   ref->add_option("model", f->ref, "NAME@ALIAS, NAME@VERSION or NAME/VERSION")->required();
@@ -124,6 +125,7 @@ void AddMonitorCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& 
   report->add_option("--test", f->test, "Drift test for every column (default: Evidently's choice)");
   report->add_option("-o,--output", f->output, "Write the report here (.html: the HTML report)");
   report->callback([flags, f, &rc] { rc = Report(*flags, *f) ? 0 : 1; });
+  AddAlertCommands(*monitor, flags, rc);
 }
 
 }  // namespace ferry::cli

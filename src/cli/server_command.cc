@@ -27,6 +27,7 @@ struct ServerFlags {
   int workers = 32;
   uint64_t max_body_mb = 64;
   int monitor_interval_s = 10;  // payload-log ingestion; 0: only on POST /api/v1/monitoring/ingest
+  int monitor_window_s = 3600;  // length of a monitoring window
   bool quiet = false;
 };
 
@@ -53,6 +54,19 @@ serving::ResolveFn RegistryResolver(registry::RegistryService& registry,
     return serving::ResolvedModel{resolved.name, resolved.version.version,
                                   std::filesystem::path(*manifest).parent_path().string()};
   };
+}
+
+// Alert transitions that notify go to the model version's audit trail
+// (hence to webhooks); error_rate reads serving's request counts.
+void WireAlerts(monitoring::MonitoringService& monitoring, registry::RegistryService& registry,
+                serving::Deployments& deployments) {
+  monitoring.SetAlertNotifier([&registry](const monitoring::AlertEvent& e, const monitoring::AlertRule& rule) {
+    if (e.model.empty()) return Status::Ok();  // no served data named a model version yet
+    return registry.RecordAlert(e.model, e.version, "alert_" + e.kind,
+                                monitoring::AlertNotificationJson(e, rule).dump(),
+                                {"ferry-monitoring", "alert rule " + rule.name + ": " + rule.expr});
+  });
+  monitoring.SetRequestCounts([&deployments](const std::string& d) { return deployments.RequestTotals(d); });
 }
 
 int RunServer(ServerFlags flags) {
@@ -104,9 +118,15 @@ int RunServer(ServerFlags flags) {
   deployments.Start(bus);
   api::Services services{tracking,        logged_models, registry, webhooks, **artifact_store,
                          deployments,     Clock::System()};
+  monitoring::MonitoringService monitoring(**db, Clock::System(), flags.payloads,
+                                           int64_t{flags.monitor_window_s} * 1000);
+  WireAlerts(monitoring, registry, deployments);
   api::Router router;
   api::HttpMetrics metrics;
-  api::AddHealthRoutes(router, metrics, services);
+  api::AddHealthRoutes(router, metrics, services, [&monitoring] {
+    Result<std::string> text = monitoring.RenderAlertMetrics();
+    return text.ok() ? *text : std::string();
+  });
   api::AddMlflowRoutes(router, services);
   api::AddArtifactRoutes(router, services);
   api::AddV1Routes(router, services);
@@ -114,8 +134,8 @@ int RunServer(ServerFlags flags) {
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
   api::AddServingRoutes(router, deployments);
-  monitoring::MonitoringService monitoring(**db, Clock::System(), flags.payloads);
   api::AddMonitoringRoutes(router, monitoring, registry, Clock::System());
+  api::AddAlertRoutes(router, monitoring);
   if (flags.monitor_interval_s > 0) monitoring.StartIngest(std::chrono::seconds(flags.monitor_interval_s));
 
   api::HttpServerOptions options;
@@ -173,6 +193,10 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
                   "Seconds between monitoring passes over the payload log (0: on request only)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  cmd->add_option("--monitor-window", flags->monitor_window_s,
+                  "Seconds per monitoring window (profiles, drift and alert evaluation)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 86400));
   cmd->add_option("--max-body-mb", flags->max_body_mb,
                   "Largest buffered request body, in MiB (uploads stream)")
       ->capture_default_str();

@@ -78,16 +78,17 @@ Status PayloadIngester::IngestFile(const std::string& deployment, const std::str
       if (text.size() < kChunkBytes) break;  // a line still being written
       ++stats->skipped_lines;                // one line longer than a chunk: skipped
       cursor += static_cast<int64_t>(text.size());
-      RETURN_IF_ERROR(store_.AddWindows({}, {{key, cursor}}));
+      RETURN_IF_ERROR(store_.AddWindows({}, {}, {{key, cursor}}));
       continue;
     }
     std::string_view lines = std::string_view(text).substr(0, end + 1);
-    std::vector<WindowUpdate> windows =
+    ProfiledLines profiled =
         lines.size() < kParallelBytes
-            ? ProfileRecords(lines, lookup, stats)
-            : ProfileRecordsParallel(lines, lookup, stats, static_cast<int>(std::thread::hardware_concurrency()));
+            ? ProfileRecords(lines, lookup, stats, window_ms_)
+            : ProfileRecordsParallel(lines, lookup, stats, static_cast<int>(std::thread::hardware_concurrency()),
+                                     window_ms_);
     cursor += static_cast<int64_t>(end + 1);
-    RETURN_IF_ERROR(store_.AddWindows(windows, {{key, cursor}}));
+    RETURN_IF_ERROR(store_.AddWindows(profiled.windows, profiled.predictions, {{key, cursor}}));
     if (!counted) {
       ++stats->files;
       counted = true;
@@ -105,8 +106,8 @@ Result<IngestStats> PayloadIngester::RunOnce() {
   return stats;
 }
 
-void PayloadIngester::Start(std::chrono::milliseconds interval) {
-  thread_ = std::thread([this, interval] {
+void PayloadIngester::Start(std::chrono::milliseconds interval, std::function<void()> after_pass) {
+  thread_ = std::thread([this, interval, after_pass = std::move(after_pass)] {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stopping_) {
       lock.unlock();
@@ -114,6 +115,7 @@ void PayloadIngester::Start(std::chrono::milliseconds interval) {
       if (!stats.ok()) {
         Log(LogLevel::kError, "monitoring ingestion failed", {{"error", stats.status().message()}});
       }
+      if (after_pass) after_pass();
       lock.lock();
       cv_.wait_for(lock, interval, [this] { return stopping_; });
     }

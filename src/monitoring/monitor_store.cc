@@ -1,7 +1,10 @@
 #include "monitoring/monitor_store.h"
 
+#include <algorithm>
 #include <optional>
+#include <set>
 
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
 namespace ferry::monitoring {
@@ -24,6 +27,19 @@ Result<std::string> Unbase64(const std::string& text) {
   if (n < 0) return InvalidArgument("stored profile: bad base64");
   size_t padding = text.empty() ? 0 : (text.back() == '=') + (text.size() > 1 && text[text.size() - 2] == '=');
   out.resize(static_cast<size_t>(n) - padding);
+  return out;
+}
+
+// Rows per multi-row INSERT (well under both engines' parameter limits).
+constexpr size_t kRowsPerInsert = 100;
+
+// "(?, …), (?, …)…": `rows` groups of `columns` placeholders.
+std::string ValuesList(size_t rows, size_t columns) {
+  std::string group = "(?";
+  for (size_t c = 1; c < columns; ++c) group += ", ?";
+  group += ")";
+  std::string out;
+  for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + group;
   return out;
 }
 
@@ -109,9 +125,30 @@ Status MonitorStore::MergeWindow(store::SqlConnection& conn, const WindowUpdate&
       .status();
 }
 
-Status MonitorStore::AddWindows(const std::vector<WindowUpdate>& windows, const std::vector<CursorUpdate>& cursors) {
+Status MonitorStore::IndexPredictions(store::SqlConnection& conn, const std::vector<PredictionRow>& predictions) {
+  for (size_t start = 0; start < predictions.size(); start += kRowsPerInsert) {
+    size_t n = std::min(kRowsPerInsert, predictions.size() - start);
+    store::SqlParams params;
+    params.reserve(n * 8);
+    for (size_t i = start; i < start + n; ++i) {
+      const PredictionRow& p = predictions[i];
+      params.insert(params.end(), {p.deployment, p.prediction_id, p.model, p.version, p.role, p.time_ms, p.rows,
+                                   p.outputs});
+    }
+    RETURN_IF_ERROR(conn.Execute("INSERT INTO monitor_predictions (deployment, prediction_id, model, version, role, "
+                                 "time, rows, outputs) VALUES " +
+                                     ValuesList(n, 8) + " ON CONFLICT DO NOTHING",
+                                 params)
+                        .status());
+  }
+  return Status::Ok();
+}
+
+Status MonitorStore::AddWindows(const std::vector<WindowUpdate>& windows, const std::vector<PredictionRow>& predictions,
+                                const std::vector<CursorUpdate>& cursors) {
   return db_.Write([&](store::SqlConnection& conn) -> Status {
     for (const WindowUpdate& w : windows) RETURN_IF_ERROR(MergeWindow(conn, w));
+    RETURN_IF_ERROR(IndexPredictions(conn, predictions));
     for (const CursorUpdate& c : cursors) {
       RETURN_IF_ERROR(conn.Execute("INSERT INTO monitor_cursors (path, position) VALUES (?, ?) ON CONFLICT (path) "
                                    "DO UPDATE SET position = excluded.position",
@@ -180,6 +217,114 @@ Result<Profile> MonitorStore::MergedWindows(const std::string& deployment, const
   Profile merged;
   for (const auto& [info, window] : windows) RETURN_IF_ERROR(MergeInto(&merged, window, OnConflict::kReplace));
   return merged;
+}
+
+Result<LabelCounts> MonitorStore::AddLabels(const std::string& deployment, const std::vector<LabelEntry>& labels) {
+  LabelCounts counts;
+  int64_t now = clock_.NowMillis();
+  RETURN_IF_ERROR(db_.Write([&](store::SqlConnection& conn) -> Status {
+    counts = {};
+    std::set<std::string> ids;
+    for (const LabelEntry& l : labels) ids.insert(l.prediction_id);
+    std::vector<std::string> id_list(ids.begin(), ids.end());
+    std::set<std::string> indexed;
+    for (size_t start = 0; start < id_list.size(); start += kRowsPerInsert) {
+      size_t n = std::min(kRowsPerInsert, id_list.size() - start);
+      store::SqlParams params{deployment};
+      params.insert(params.end(), id_list.begin() + start, id_list.begin() + start + n);
+      RETURN_IF_ERROR(conn.Query(
+          "SELECT DISTINCT prediction_id FROM monitor_predictions WHERE deployment = ? AND prediction_id IN " +
+              store::InList(n),
+          params, [&](const store::Row& row) {
+            indexed.insert(row.GetText(0));
+            return Status::Ok();
+          }));
+    }
+    for (size_t start = 0; start < labels.size(); start += kRowsPerInsert) {
+      size_t n = std::min(kRowsPerInsert, labels.size() - start);
+      store::SqlParams params;
+      for (size_t i = start; i < start + n; ++i) {
+        params.insert(params.end(), {deployment, labels[i].prediction_id, labels[i].row, labels[i].label, now});
+      }
+      RETURN_IF_ERROR(conn.Execute("INSERT INTO monitor_labels (deployment, prediction_id, row_index, label, "
+                                   "received_time) VALUES " +
+                                       ValuesList(n, 5) +
+                                       " ON CONFLICT (deployment, prediction_id, row_index) DO UPDATE SET "
+                                       "label = excluded.label, received_time = excluded.received_time",
+                                   params)
+                          .status());
+    }
+    counts.accepted = static_cast<int64_t>(labels.size());
+    counts.matched = std::count_if(labels.begin(), labels.end(),
+                                   [&](const LabelEntry& l) { return indexed.count(l.prediction_id) > 0; });
+    return Status::Ok();
+  }));
+  return counts;
+}
+
+Result<std::vector<LabelledPrediction>> MonitorStore::LabelledPredictions(const std::string& deployment,
+                                                                          const std::string& model, int64_t version,
+                                                                          int64_t from_ms, int64_t to_ms) {
+  std::vector<LabelledPrediction> out;
+  std::string sql =
+      "SELECT p.prediction_id, p.model, p.version, p.role, p.time, p.rows, p.outputs, l.row_index, l.label, "
+      "l.received_time FROM monitor_labels l JOIN monitor_predictions p ON p.deployment = l.deployment AND "
+      "p.prediction_id = l.prediction_id WHERE l.deployment = ? AND p.time >= ? AND p.time < ?";
+  store::SqlParams params{deployment, from_ms, to_ms};
+  if (!model.empty()) {
+    sql += " AND p.model = ? AND p.version = ?";
+    params.insert(params.end(), {model, version});
+  }
+  sql += " ORDER BY p.time, p.prediction_id, p.model, p.version, l.row_index";
+  RETURN_IF_ERROR(db_.Read([&](store::SqlConnection& conn) {
+    return conn.Query(sql, params, [&](const store::Row& row) {
+      LabelledPrediction& p = out.emplace_back();
+      p.prediction_id = row.GetText(0);
+      p.model = row.GetText(1);
+      p.version = row.GetInt(2);
+      p.role = row.GetText(3);
+      p.time_ms = row.GetInt(4);
+      p.rows = row.GetInt(5);
+      if (out.size() < 2 || out[out.size() - 2].prediction_id != p.prediction_id ||
+          out[out.size() - 2].model != p.model || out[out.size() - 2].version != p.version) {
+        p.outputs = row.GetText(6);  // the rows of one request share the text: kept once, on the first
+      }
+      p.row = row.GetInt(7);
+      p.label = row.GetText(8);
+      p.received_ms = row.GetInt(9);
+      return Status::Ok();
+    });
+  }));
+  return out;
+}
+
+Result<int64_t> MonitorStore::UnmatchedLabels(const std::string& deployment, int64_t from_ms, int64_t to_ms) {
+  int64_t n = 0;
+  RETURN_IF_ERROR(db_.Read([&](store::SqlConnection& conn) -> Status {
+    ASSIGN_OR_RETURN(n, store::QueryInt(conn,
+                                        "SELECT COUNT(*) FROM monitor_labels l WHERE l.deployment = ? AND "
+                                        "l.received_time >= ? AND l.received_time < ? AND NOT EXISTS (SELECT 1 FROM "
+                                        "monitor_predictions p WHERE p.deployment = l.deployment AND "
+                                        "p.prediction_id = l.prediction_id)",
+                                        {deployment, from_ms, to_ms}));
+    return Status::Ok();
+  }));
+  return n;
+}
+
+Result<std::string> MonitorStore::OutputName(const std::string& deployment, const std::string& model,
+                                             int64_t version) {
+  std::string outputs;
+  RETURN_IF_ERROR(db_.Read([&](store::SqlConnection& conn) {
+    return conn.Query("SELECT outputs FROM monitor_predictions WHERE deployment = ? AND model = ? AND version = ? "
+                      "ORDER BY time DESC LIMIT 1",
+                      {deployment, model, version}, [&](const store::Row& row) {
+                        outputs = row.GetText(0);
+                        return Status::Ok();
+                      });
+  }));
+  nlohmann::json j = nlohmann::json::parse(outputs, nullptr, false);
+  return j.is_object() && !j.empty() ? j.begin().key() : std::string();
 }
 
 }  // namespace ferry::monitoring

@@ -1,7 +1,8 @@
 // MonitorStore: monitoring's rows in the metadata store — reference
 // profiles per model version (with a sample of the reference rows as CSV),
-// hourly profiles of served data per deployment and model version, and the
-// ingestion cursor of each payload-log file.
+// window profiles of served data per deployment and model version, the
+// ingestion cursor of each payload-log file, the prediction index and the
+// ground-truth labels joined on it.
 //
 // AddWindows merges each window into the stored one and moves the cursors in
 // one transaction, so a crash between reading a log and storing its profile
@@ -30,6 +31,43 @@ struct WindowKey {
 struct WindowUpdate {
   WindowKey key;
   Profile profile;
+};
+
+// One logged request, for joining labels: its outputs as the JSON object the
+// log holds ({name: {"shape", "data"}}), re-serialised compactly.
+struct PredictionRow {
+  std::string deployment, prediction_id, model;
+  int64_t version = 0;
+  std::string role;
+  int64_t time_ms = 0;
+  int64_t rows = 0;
+  std::string outputs;
+};
+
+// A label as sent: `label` is its JSON text (a number or a string).
+struct LabelEntry {
+  std::string prediction_id;
+  int64_t row = 0;
+  std::string label;
+};
+
+struct LabelCounts {
+  int64_t accepted = 0;
+  int64_t matched = 0;  // whose prediction is already indexed
+};
+
+// A label joined with its prediction.
+struct LabelledPrediction {
+  std::string prediction_id;
+  std::string model;
+  int64_t version = 0;
+  std::string role;
+  int64_t time_ms = 0;
+  int64_t rows = 0;  // of the request
+  std::string outputs;
+  int64_t row = 0;
+  std::string label;
+  int64_t received_ms = 0;
 };
 
 struct CursorUpdate {
@@ -62,7 +100,10 @@ class MonitorStore {
   Result<ReferenceInfo> GetReference(const std::string& model, int64_t version);
   Result<std::string> GetReferenceSample(const std::string& model, int64_t version);
 
-  Status AddWindows(const std::vector<WindowUpdate>& windows, const std::vector<CursorUpdate>& cursors);
+  // Merges the windows, indexes the predictions (a prediction already
+  // indexed is kept) and moves the cursors, in one transaction.
+  Status AddWindows(const std::vector<WindowUpdate>& windows, const std::vector<PredictionRow>& predictions,
+                    const std::vector<CursorUpdate>& cursors);
   // The position reached in a payload-log file; 0 when never read.
   Result<int64_t> Cursor(const std::string& path);
 
@@ -78,8 +119,22 @@ class MonitorStore {
   Result<Profile> MergedWindows(const std::string& deployment, const std::string& model, int64_t version,
                                 int64_t from_ms, int64_t to_ms);
 
+  // Stores labels in one transaction (a label sent again replaces the
+  // earlier one).
+  Result<LabelCounts> AddLabels(const std::string& deployment, const std::vector<LabelEntry>& labels);
+  // Labels joined with predictions made in [from_ms, to_ms), by prediction
+  // time, the rows of one request together. `model` empty: every version.
+  Result<std::vector<LabelledPrediction>> LabelledPredictions(const std::string& deployment, const std::string& model,
+                                                              int64_t version, int64_t from_ms, int64_t to_ms);
+  // The first output tensor's name of the version's latest indexed
+  // prediction; empty when none.
+  Result<std::string> OutputName(const std::string& deployment, const std::string& model, int64_t version);
+  // Labels received in [from_ms, to_ms) that match no indexed prediction.
+  Result<int64_t> UnmatchedLabels(const std::string& deployment, int64_t from_ms, int64_t to_ms);
+
  private:
   Status MergeWindow(store::SqlConnection& conn, const WindowUpdate& w);
+  Status IndexPredictions(store::SqlConnection& conn, const std::vector<PredictionRow>& predictions);
 
   store::Database& db_;
   const Clock& clock_;

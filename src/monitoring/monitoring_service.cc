@@ -1,8 +1,13 @@
 #include "monitoring/monitoring_service.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
+#include <set>
 
+#include "core/log.h"
+#include "core/prometheus.h"
 #include "monitoring/csv_reader.h"
 
 namespace ferry::monitoring {
@@ -22,9 +27,16 @@ std::string Head(std::string_view csv, size_t rows) {
 
 }  // namespace
 
-MonitoringService::MonitoringService(store::Database& db, const Clock& clock, std::string payload_dir)
-    : store_(db, clock), clock_(clock) {
-  if (!payload_dir.empty()) ingester_ = std::make_unique<PayloadIngester>(std::move(payload_dir), store_);
+MonitoringService::MonitoringService(store::Database& db, const Clock& clock, std::string payload_dir,
+                                     int64_t window_ms)
+    : store_(db, clock),
+      clock_(clock),
+      window_ms_(window_ms),
+      alerts_(db, clock),
+      evaluator_(store_, alerts_, clock, window_ms) {
+  if (!payload_dir.empty()) {
+    ingester_ = std::make_unique<PayloadIngester>(std::move(payload_dir), store_, window_ms);
+  }
 }
 
 Result<ReferenceInfo> MonitoringService::SetReference(const std::string& model, int64_t version,
@@ -46,11 +58,17 @@ Result<std::string> MonitoringService::GetReferenceSample(const std::string& mod
 
 Result<IngestStats> MonitoringService::RunIngest() {
   if (!ingester_) return FailedPrecondition("this server keeps no payload log (--payload-dir)");
-  return ingester_->RunOnce();
+  ASSIGN_OR_RETURN(IngestStats stats, ingester_->RunOnce());
+  RETURN_IF_ERROR(evaluator_.EvaluateAll());
+  return stats;
 }
 
 void MonitoringService::StartIngest(std::chrono::milliseconds interval) {
-  if (ingester_) ingester_->Start(interval);
+  if (!ingester_) return;
+  ingester_->Start(interval, [this] {
+    Status st = evaluator_.EvaluateAll();
+    if (!st.ok()) Log(LogLevel::kError, "alert evaluation failed", {{"error", st.message()}});
+  });
 }
 
 void MonitoringService::StopIngest() {
@@ -99,6 +117,68 @@ Result<DriftSeries> MonitoringService::Series(const DriftQuery& q) {
     out.windows.push_back({w.start_ms, w.end_ms, w.rows, std::move(report)});
   }
   return out;
+}
+
+Result<LabelCounts> MonitoringService::AddLabels(const std::string& deployment, const nlohmann::json& body) {
+  ASSIGN_OR_RETURN(std::vector<LabelEntry> labels, ParseLabels(body));
+  return store_.AddLabels(deployment, labels);
+}
+
+Result<DeploymentPerformance> MonitoringService::Performance(const PerformanceQuery& q) {
+  if (q.to_ms <= q.from_ms) return InvalidArgument("'to' must be after 'from'");
+  if (q.model.has_value() != q.version.has_value()) return InvalidArgument("give both 'model' and 'version', or neither");
+  DeploymentPerformance out{q.from_ms, q.to_ms, 0, {}};
+  ASSIGN_OR_RETURN(auto rows, store_.LabelledPredictions(q.deployment, q.model.value_or(""), q.version.value_or(0),
+                                                         q.from_ms, q.to_ms));
+  GroundTruthOptions options = q.options;
+  if (options.window_ms <= 0) options.window_ms = window_ms_;
+  ASSIGN_OR_RETURN(out.versions, PerformanceOf(rows, options));
+  ASSIGN_OR_RETURN(out.unmatched_labels, store_.UnmatchedLabels(q.deployment, q.from_ms, q.to_ms));
+  return out;
+}
+
+Status MonitoringService::PutAlertRules(const std::vector<AlertRule>& rules) {
+  std::set<std::string> names;
+  for (const AlertRule& r : rules) {
+    if (!names.insert(r.name).second) return InvalidArgument("alert rule '" + r.name + "' is given twice");
+  }
+  return alerts_.PutRules(rules);
+}
+
+Result<std::vector<std::pair<AlertRule, AlertStatus>>> MonitoringService::Alerts() {
+  ASSIGN_OR_RETURN(auto rules, alerts_.Rules());
+  ASSIGN_OR_RETURN(auto states, alerts_.States());
+  std::map<std::string, AlertStatus> by_rule;
+  for (AlertStatus& s : states) by_rule[s.rule] = std::move(s);
+  std::vector<std::pair<AlertRule, AlertStatus>> out;
+  for (AlertRule& r : rules) {
+    AlertStatus status;
+    status.rule = r.name;
+    if (auto it = by_rule.find(r.name); it != by_rule.end()) status = it->second;
+    out.emplace_back(std::move(r), std::move(status));
+  }
+  return out;
+}
+
+Result<std::string> MonitoringService::RenderAlertMetrics() {
+  ASSIGN_OR_RETURN(auto alerts, Alerts());
+  std::string state = "# HELP ferry_alert_state Monitoring alert rule state: 0 inactive, 1 pending, 2 firing.\n"
+                      "# TYPE ferry_alert_state gauge\n";
+  std::string firing = "# HELP ferry_alert_firing 1 while the alert rule fires.\n# TYPE ferry_alert_firing gauge\n";
+  std::string value = "# HELP ferry_alert_value The alert rule's metric on its newest evaluated window.\n"
+                      "# TYPE ferry_alert_value gauge\n";
+  for (const auto& [rule, status] : alerts) {
+    std::string labels = "{rule=\"" + EscapeLabel(rule.name) + "\",deployment=\"" + EscapeLabel(rule.deployment) +
+                         "\",severity=\"" + std::string(SeverityName(rule.severity)) + "\"}";
+    state += "ferry_alert_state" + labels + " " + std::to_string(static_cast<int>(status.state)) + "\n";
+    firing += "ferry_alert_firing" + labels + " " + (status.state == AlertState::kFiring ? "1" : "0") + "\n";
+    if (status.value && std::isfinite(*status.value)) {
+      char number[32];
+      std::snprintf(number, sizeof number, "%.17g", *status.value);
+      value += "ferry_alert_value" + labels + " " + number + "\n";
+    }
+  }
+  return state + firing + value;
 }
 
 }  // namespace ferry::monitoring

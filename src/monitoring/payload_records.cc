@@ -1,11 +1,13 @@
 #include "monitoring/payload_records.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 #include "monitoring/window_profiler.h"
@@ -32,6 +34,7 @@ struct RecordHead {
   std::string deployment, model;
   int64_t version = 0;
   int64_t time_ms = 0;
+  std::string prediction_id, role;  // empty when absent
 };
 
 using Key = std::tuple<std::string, std::string, int64_t, int64_t>;  // deployment, model, version, hour
@@ -110,6 +113,10 @@ bool ReadHead(od::document& doc, RecordHead* head) {
   if (doc.find_field_unordered("version").get_int64().get(head->version)) return false;
   head->deployment = std::string(deployment);
   head->model = std::string(model);
+  // Copied: rewinding reuses simdjson's string buffer.
+  std::string_view id, role;
+  head->prediction_id = doc.find_field_unordered("prediction_id").get_string().get(id) ? "" : std::string(id);
+  head->role = doc.find_field_unordered("role").get_string().get(role) ? "" : std::string(role);
   doc.rewind();
   return true;
 }
@@ -162,16 +169,49 @@ bool Layout(const TensorData& t, uint64_t* rows, size_t* per_row) {
   return true;
 }
 
+// Appends tensors as the log's JSON object: {name: {"shape", "data"}}.
+void AppendTensorsJson(const TensorData* tensors, size_t count, std::string* out) {
+  auto text = [](std::string_view s) {
+    return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  *out += '{';
+  for (size_t i = 0; i < count; ++i) {
+    const TensorData& t = tensors[i];
+    if (i) *out += ',';
+    *out += text(t.name) + ":{\"shape\":[";
+    for (size_t d = 0; d < t.shape.size(); ++d) *out += (d ? "," : "") + std::to_string(t.shape[d]);
+    *out += "],\"data\":[";
+    for (size_t v = 0; v < t.values.size(); ++v) {
+      if (v) *out += ',';
+      const Value& value = t.values[v];
+      if (value.kind == Value::kNumber) {
+        char buffer[32];
+        auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.number);
+        *out += ec == std::errc() ? std::string_view(buffer, end - buffer) : std::string_view("null");
+      } else if (value.kind == Value::kString) {
+        *out += text(value.text);
+      } else {
+        *out += "null";
+      }
+    }
+    *out += "]}";
+  }
+  *out += '}';
+}
+
 class Profiler {
  public:
-  Profiler(const ReferenceLookup& reference_of, IngestStats* stats) : reference_of_(reference_of), stats_(stats) {}
+  Profiler(const ReferenceLookup& reference_of, IngestStats* stats, int64_t window_ms)
+      : reference_of_(reference_of), stats_(stats), window_ms_(window_ms) {}
 
   void Line(od::parser& parser, const char* data, size_t length, size_t capacity) {
     od::document doc;
     RecordHead head;
     used_ = 0;
-    if (parser.iterate(data, length, capacity).get(doc) || !ReadHead(doc, &head) ||
-        !ReadTensors(doc, "inputs", &tensors_, &used_) || !ReadTensors(doc, "outputs", &tensors_, &used_)) {
+    bool ok = !parser.iterate(data, length, capacity).get(doc) && ReadHead(doc, &head) &&
+              ReadTensors(doc, "inputs", &tensors_, &used_);
+    size_t inputs = used_;  // the tensors after these are outputs
+    if (!ok || !ReadTensors(doc, "outputs", &tensors_, &used_)) {
       ++stats_->skipped_lines;
       return;
     }
@@ -199,15 +239,27 @@ class Profiler {
     window.AddRows(record_rows);
     ++stats_->records;
     stats_->rows += record_rows;
+    if (!head.prediction_id.empty()) {
+      PredictionRow& p = predictions_.emplace_back();
+      p.deployment = head.deployment;
+      p.prediction_id = head.prediction_id;
+      p.model = head.model;
+      p.version = head.version;
+      p.role = head.role;
+      p.time_ms = head.time_ms;
+      p.rows = static_cast<int64_t>(record_rows);
+      AppendTensorsJson(tensors_.data() + inputs, used_ - inputs, &p.outputs);
+    }
   }
 
-  std::vector<WindowUpdate> Finish() {
-    std::vector<WindowUpdate> out;
+  ProfiledLines Finish() {
+    ProfiledLines out;
     for (auto& [key, window] : windows_) {
-      auto& [deployment, model, version, hour] = key;
-      out.push_back({{deployment, model, version, hour}, window.Take()});
+      auto& [deployment, model, version, start] = key;
+      out.windows.push_back({{deployment, model, version, start}, window.Take()});
     }
-    stats_->windows += out.size();
+    out.predictions = std::move(predictions_);
+    stats_->windows += out.windows.size();
     return out;
   }
 
@@ -237,16 +289,18 @@ class Profiler {
   }
 
   WindowProfiler& WindowFor(const RecordHead& head, const Profile* reference) {
-    int64_t hour = head.time_ms - ((head.time_ms % kWindowMillis) + kWindowMillis) % kWindowMillis;
-    Key key{head.deployment, head.model, head.version, hour};
+    int64_t start = head.time_ms - ((head.time_ms % window_ms_) + window_ms_) % window_ms_;
+    Key key{head.deployment, head.model, head.version, start};
     auto [it, added] = windows_.try_emplace(key, reference);
-    if (added) it->second.SetWindow(hour, hour + kWindowMillis);
+    if (added) it->second.SetWindow(start, start + window_ms_);
     return it->second;
   }
 
   const ReferenceLookup& reference_of_;
   IngestStats* stats_;
+  const int64_t window_ms_;
   std::map<Key, WindowProfiler> windows_;
+  std::vector<PredictionRow> predictions_;
   std::vector<TensorData> tensors_;  // reused across records
   size_t used_ = 0;
   struct NameCache {
@@ -262,13 +316,13 @@ class Profiler {
 
 }  // namespace
 
-std::vector<WindowUpdate> ProfileRecords(std::string_view lines, const ReferenceLookup& reference_of,
-                                         IngestStats* stats) {
+ProfiledLines ProfileRecords(std::string_view lines, const ReferenceLookup& reference_of, IngestStats* stats,
+                             int64_t window_ms) {
   // simdjson reads up to SIMDJSON_PADDING bytes past a document: parse from
   // a padded copy so every line has readable bytes after it.
   simdjson::padded_string padded(lines);
   od::parser parser;
-  Profiler profiler(reference_of, stats);
+  Profiler profiler(reference_of, stats, window_ms);
   const char* base = padded.data();
   size_t start = 0;
   while (start < lines.size()) {
@@ -281,8 +335,8 @@ std::vector<WindowUpdate> ProfileRecords(std::string_view lines, const Reference
   return profiler.Finish();
 }
 
-std::vector<WindowUpdate> ProfileRecordsParallel(std::string_view lines, const ReferenceLookup& reference_of,
-                                                 IngestStats* stats, int threads) {
+ProfiledLines ProfileRecordsParallel(std::string_view lines, const ReferenceLookup& reference_of,
+                                     IngestStats* stats, int threads, int64_t window_ms) {
   std::vector<std::string_view> slices;
   for (size_t start = 0, t = 1; start < lines.size(); ++t) {
     size_t end = t >= static_cast<size_t>(threads) ? lines.size() : lines.size() * t / threads;
@@ -297,17 +351,19 @@ std::vector<WindowUpdate> ProfileRecordsParallel(std::string_view lines, const R
     std::lock_guard<std::mutex> lock(mu);
     return reference_of(model, version);
   };
-  std::vector<std::vector<WindowUpdate>> parts(slices.size());
+  std::vector<ProfiledLines> parts(slices.size());
   std::vector<IngestStats> part_stats(slices.size());
   std::vector<std::thread> workers;
   for (size_t i = 1; i < slices.size(); ++i) {
-    workers.emplace_back([&, i] { parts[i] = ProfileRecords(slices[i], locked, &part_stats[i]); });
+    workers.emplace_back([&, i] { parts[i] = ProfileRecords(slices[i], locked, &part_stats[i], window_ms); });
   }
-  if (!slices.empty()) parts[0] = ProfileRecords(slices[0], locked, &part_stats[0]);
+  if (!slices.empty()) parts[0] = ProfileRecords(slices[0], locked, &part_stats[0], window_ms);
   for (std::thread& w : workers) w.join();
   std::map<Key, WindowUpdate> merged;
+  ProfiledLines out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    for (WindowUpdate& w : parts[i]) {
+    for (PredictionRow& p : parts[i].predictions) out.predictions.push_back(std::move(p));
+    for (WindowUpdate& w : parts[i].windows) {
       Key key{w.key.deployment, w.key.model, w.key.version, w.key.start_ms};
       auto [it, added] = merged.try_emplace(key, std::move(w));
       if (!added) (void)MergeInto(&it->second.profile, w.profile, OnConflict::kReplace);
@@ -317,9 +373,8 @@ std::vector<WindowUpdate> ProfileRecordsParallel(std::string_view lines, const R
     stats->bytes += part_stats[i].bytes;
     stats->skipped_lines += part_stats[i].skipped_lines;
   }
-  std::vector<WindowUpdate> out;
-  for (auto& [key, w] : merged) out.push_back(std::move(w));
-  stats->windows += out.size();
+  for (auto& [key, w] : merged) out.windows.push_back(std::move(w));
+  stats->windows += out.windows.size();
   return out;
 }
 

@@ -518,6 +518,11 @@ Result<GateResult> RegistryService::EvaluateGate(const std::string& name,
   return result;
 }
 
+Status RegistryService::RecordAlert(const std::string& name, int64_t version, const std::string& action,
+                                    const std::string& after, const Actor& actor) {
+  return Announce(store_.RecordEvent(name, version, action, after, Now(actor)), action.c_str(), name, version);
+}
+
 Result<GateResult> RegistryService::Promote(const std::string& name,
                                             const std::string& candidate,
                                             const std::string& alias, bool approved,

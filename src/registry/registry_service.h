@@ -130,6 +130,11 @@ class RegistryService {
   Result<Page<RegistryEvent>> ListEvents(const std::string& name, int64_t max_results,
                                          const std::string& page_token);
 
+  // Records a monitoring alert's transition on the version's audit trail
+  // (action e.g. "alert_firing"; `after` is its JSON), which webhooks deliver.
+  Status RecordAlert(const std::string& name, int64_t version, const std::string& action,
+                     const std::string& after, const Actor& actor);
+
   // Gate policy text (YAML or JSON); empty text removes it. Metrics the
   // policy reads must be logged by at least one of the model's versions'
   // runs when the model has versions.

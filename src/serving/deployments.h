@@ -145,6 +145,10 @@ class Deployments {
   void Start(EventBus& bus);
   // Unsubscribes, stops the reload thread, retires every runner.
   void Stop();
+  // The deployment's requests so far: {all, failed with a server error}.
+  std::pair<uint64_t, uint64_t> RequestTotals(const std::string& deployment) const {
+    return metrics_.RequestTotals(deployment);
+  }
   // Serving metrics in Prometheus' text format.
   std::string RenderMetrics() const {
     return metrics_.Render(payloads_ ? payloads_->dropped() : 0);

@@ -22,6 +22,18 @@ void ServingMetrics::ObserveRequest(const std::string& deployment, const std::st
   s.queue.Observe(queue_seconds);
 }
 
+std::pair<uint64_t, uint64_t> ServingMetrics::RequestTotals(const std::string& deployment) const {
+  std::lock_guard lock(mu_);
+  std::pair<uint64_t, uint64_t> totals{0, 0};
+  for (auto it = requests_.lower_bound({deployment, "", 0, "", StatusCode::kOk});
+       it != requests_.end() && std::get<0>(it->first) == deployment; ++it) {
+    totals.first += it->second;
+    StatusCode code = std::get<4>(it->first);
+    if (code == StatusCode::kInternal || code == StatusCode::kUnavailable) totals.second += it->second;
+  }
+  return totals;
+}
+
 void ServingMetrics::ObserveBatch(const std::string& model, int64_t version,
                                   const BatchTiming& timing) {
   std::lock_guard lock(mu_);

@@ -21,6 +21,8 @@ class ServingMetrics {
                       std::string_view role, StatusCode code, double total_seconds,
                       double queue_seconds);
   void ObserveBatch(const std::string& model, int64_t version, const BatchTiming& timing);
+  // A deployment's requests so far: {all, failed with a server error (5xx)}.
+  std::pair<uint64_t, uint64_t> RequestTotals(const std::string& deployment) const;
   // `dropped_payloads`: the payload log's count of dropped records.
   std::string Render(uint64_t dropped_payloads) const;
 

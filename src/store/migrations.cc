@@ -290,6 +290,69 @@ CREATE TABLE monitor_cursors (
 );
 )sql";
 
+// Version 8: ground truth and alerts. monitor_predictions is the index of
+// logged requests that labels join on (written with the windows, in the
+// same transaction); labels are kept as sent (JSON number or string), the
+// latest per prediction row; alert rules, their current states and the
+// history of their transitions (`notified` once handed to the webhooks).
+constexpr const char* kMonitoringLabelsAlerts = R"sql(
+CREATE TABLE monitor_predictions (
+  deployment TEXT NOT NULL,
+  prediction_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  role TEXT NOT NULL,
+  time BIGINT NOT NULL,
+  rows BIGINT NOT NULL,
+  outputs TEXT NOT NULL,
+  PRIMARY KEY (deployment, prediction_id, model, version)
+);
+CREATE INDEX monitor_predictions_by_time ON monitor_predictions(deployment, time);
+CREATE TABLE monitor_labels (
+  deployment TEXT NOT NULL,
+  prediction_id TEXT NOT NULL,
+  row_index BIGINT NOT NULL,
+  label TEXT NOT NULL,
+  received_time BIGINT NOT NULL,
+  PRIMARY KEY (deployment, prediction_id, row_index)
+);
+CREATE INDEX monitor_labels_by_time ON monitor_labels(deployment, received_time);
+CREATE TABLE monitor_alert_rules (
+  name TEXT PRIMARY KEY,
+  deployment TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  created_time BIGINT NOT NULL,
+  updated_time BIGINT NOT NULL
+);
+CREATE TABLE monitor_alert_states (
+  name TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  since BIGINT NOT NULL,
+  value DOUBLE PRECISION,
+  window_start BIGINT,
+  model TEXT NOT NULL DEFAULT '',
+  version BIGINT NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  evaluated_time BIGINT NOT NULL
+);
+CREATE TABLE monitor_alert_events (
+  event_id {{ID_PK}},
+  rule TEXT NOT NULL,
+  deployment TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value DOUBLE PRECISION,
+  threshold DOUBLE PRECISION NOT NULL,
+  window_start BIGINT,
+  time BIGINT NOT NULL,
+  notified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX monitor_alert_events_by_rule ON monitor_alert_events(rule, event_id);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -322,6 +385,7 @@ const std::vector<Migration>& AllMigrations() {
       {5, "webhooks", kWebhooks},
       {6, "deployments", kDeployments},
       {7, "monitoring", kMonitoring},
+      {8, "monitoring labels and alerts", kMonitoringLabelsAlerts},
   };
   return kAll;
 }

@@ -130,8 +130,9 @@ class ServerProcess:
     request may read or overwrite.
     """
 
-    def __init__(self, store: str, tmp: Path):
+    def __init__(self, store: str, tmp: Path, extra_args: Optional[list[str]] = None):
         self.store = store
+        self.extra_args = extra_args or []
         self.tmp = tmp
         self.store_url = store_url(store, tmp)
         self.artifacts = tmp / "artifacts"
@@ -153,7 +154,8 @@ class ServerProcess:
                 pytest.fail(f"ferry binary not found at {path}: build it "
                             "(scripts/build.sh release) or set FERRY_BIN")
             return [str(path), "server", "--host", "127.0.0.1", "--port", str(self.port),
-                    "--grpc-port", str(self.grpc_port), "--store", self.store_url, "--artifacts", str(self.artifacts)]
+                    "--grpc-port", str(self.grpc_port), "--store", self.store_url, "--artifacts", str(self.artifacts),
+                    *self.extra_args]
         return [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1",
                 "--port", str(self.port), "--workers", "1",
                 "--backend-store-uri", self.store_url,

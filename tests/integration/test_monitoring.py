@@ -177,3 +177,73 @@ def test_drift_query_errors(server, deployed):
     now = int(time.time() * 1000)
     r = requests.get(base, params={"from": now - 10 * 86400000, "to": now - 9 * 86400000})
     assert r.status_code == 404 and "no monitored data" in r.text
+
+
+def test_labels_join_predictions_and_bad_batches_store_nothing(server, deployed):
+    from sklearn.metrics import mean_absolute_error
+    name, _, input_name, _ = deployed
+    before = sum(w["rows"] for w in windows(server, name))
+    x, y = sm.data(rows=20, seed=20)
+    body = {"inputs": [{"name": input_name, "shape": [20, 30], "datatype": "FP32",
+                        "data": x.astype(np.float32).flatten().tolist()}]}
+    r = requests.post(f"{server.url}/v2/models/{name}/infer", json=body)
+    assert r.status_code == 200, r.text
+    pid, out = r.headers["Ferry-Prediction-Id"], np.array(r.json()["outputs"][0]["data"])
+    ingest_until(server, name, before + 20)  # the prediction is indexed with its window
+    labels_url = f"{server.url}{DEPLOY}/{name}/labels"
+    good = [{"prediction_id": pid, "row": i, "label": float(v)} for i, v in enumerate(y)]
+    for bad, field in ((dict(good[3], label=None), "labels[3].label"),
+                       (dict(good[3], row=-2), "labels[3].row"),
+                       (dict(good[3], prediction_id=""), "labels[3].prediction_id"),
+                       ({"prediction_id": pid}, "labels[3].label: missing"),
+                       (dict(good[3], extra=1), "labels[3].extra")):
+        r = requests.post(labels_url, json={"labels": good[:3] + [bad] + good[4:]})
+        assert r.status_code == 400 and field in r.json()["error"]["message"], r.text
+    for text in ('{"labels": "x"}', "[]", "not json", '{"labels": []}'):
+        assert requests.post(labels_url, data=text).status_code == 400
+    start = int(time.time() * 1000) - 60_000
+    perf = requests.get(f"{server.url}{DEPLOY}/{name}/performance", params={"from": start})
+    assert perf.status_code == 200 and perf.json()["versions"] == [], perf.text  # nothing half-stored
+
+    r = requests.post(labels_url, json={"labels": good})
+    assert r.status_code == 200 and r.json() == {"accepted": 20, "matched": 20, "unmatched": 0}, r.text
+    report = requests.get(f"{server.url}{DEPLOY}/{name}/performance",
+                          params={"from": start, "task": "regression"}).json()
+    (v,) = report["versions"]
+    assert v["metrics"]["task"] == "regression" and v["metrics"]["rows"] == 20
+    assert v["metrics"]["mae"] == pytest.approx(mean_absolute_error(y, out), rel=1e-9)
+    auto = requests.get(f"{server.url}{DEPLOY}/{name}/performance", params={"from": start}).json()
+    assert auto["versions"][0]["metrics"]["task"] == "binary"
+    assert auto["versions"][0]["metrics"]["reliability"], auto
+    for params, field in (({"task": "nope"}, "nope"), ({"threshold": "x"}, "threshold"),
+                          ({"calibration_bins": 0}, "calibration_bins"), ({"model": name}, "version")):
+        r = requests.get(f"{server.url}{DEPLOY}/{name}/performance", params=params)
+        assert r.status_code == 400 and field in r.text, r.text
+
+
+def test_alert_rules_api_names_bad_input(server, deployed):
+    name = deployed[0]
+    base = server.url + "/api/v1/alerts/rules"
+    bad_yaml = "rules:\n  - name: ok\n    deployment: d\n    expr: rows > 1\n  - name: two\n    deployment: d\n" \
+               "    expr: psi(feature=a) => 0.2\n"
+    r = requests.put(base, data=bad_yaml)
+    assert r.status_code == 400 and "rules[1] 'two' (line 5)" in r.text and "column" in r.text, r.text
+    assert requests.get(base).json()["rules"] == []  # all or none
+    for body, needle in (({"deployment": "d", "expr": "nope > 1"}, "nope"),
+                         ({"deployment": "d", "expr": "rows > 1", "for": 0}, "for"),
+                         ({"deployment": "d", "expr": "rows > 1", "colour": 1}, "colour"),
+                         ({"deployment": "d", "expr": "rows > NaN"}, "expr"),
+                         ({"name": "other", "deployment": "d", "expr": "rows > 1"}, "name")):
+        r = requests.put(base + "/r1", json=body)
+        assert r.status_code == 400 and needle in r.text, (body, r.text)
+    r = requests.put(base + "/r1", json={"deployment": name, "expr": "missing_share(feature=f3) > 5%",
+                                         "min_rows": 1})
+    assert r.status_code == 200, r.text
+    assert requests.get(base + "/r1").json()["rule"]["expr"] == "missing_share(feature=f3) > 5%"
+    states = requests.post(server.url + "/api/v1/alerts/evaluate").json()["alerts"]
+    (r1,) = [a for a in states if a["rule"]["name"] == "r1"]
+    assert r1["state"] == "inactive" and r1["value"] == 0 and r1["error"] == "", r1
+    assert requests.get(server.url + "/api/v1/alerts/history", params={"limit": 0}).status_code == 400
+    assert requests.delete(base + "/r1").status_code == 200
+    assert requests.delete(base + "/r1").status_code == 404
+    assert requests.get(base + "/r1").status_code == 404

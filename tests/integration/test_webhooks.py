@@ -8,57 +8,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from harness import ferry_feature
-
-
-class Receiver:
-    """Answers 500 to the first attempt of every delivery, 200 afterwards."""
-
-    def __init__(self):
-        self.received = []  # (headers, body) of successful deliveries
-        self.attempts = {}
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                key = self.headers["X-Ferry-Delivery"]
-                outer.attempts[key] = outer.attempts.get(key, 0) + 1
-                status = 500 if outer.attempts[key] == 1 else 200
-                if status == 200:
-                    outer.received.append((dict(self.headers), body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, n, timeout=30):
-        deadline = time.time() + timeout
-        while len(self.received) < n and time.time() < deadline:
-            time.sleep(0.05)
-        return self.received
-
-    def close(self):
-        self.server.shutdown()
+from webhook_receiver import Receiver
 
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
+    r = Receiver(fail_first=True)
     yield r
     r.close()
 

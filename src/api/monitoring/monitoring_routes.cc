@@ -1,7 +1,8 @@
 // Monitoring under /api/v1: a model version's reference data (CSV in,
-// profile out), ingestion of the payload log, and a deployment's windows
-// and drift report (JSON, or the standalone HTML report). Times are
-// milliseconds since the epoch; the default range is the last 24 hours.
+// profile out), ingestion of the payload log, a deployment's windows and
+// drift report (JSON, or the standalone HTML report), ground-truth labels
+// and the performance they show. Times are milliseconds since the epoch;
+// the default range is the last 24 hours.
 #include "api/monitoring/monitoring_routes.h"
 
 #include <cctype>
@@ -151,6 +152,49 @@ Result<Json> ListWindows(MonitoringService& monitoring, const Clock& clock, cons
   return Json{{"windows", list}};
 }
 
+Result<Json> AddLabels(MonitoringService& monitoring, const Json& in, HttpRequest& r) {
+  ASSIGN_OR_RETURN(auto counts, monitoring.AddLabels(r.path_params["name"], in));
+  return Json{{"accepted", counts.accepted},
+              {"matched", counts.matched},
+              {"unmatched", counts.accepted - counts.matched}};
+}
+
+Result<monitoring::PerformanceQuery> PerformanceQueryOf(const Json& in, HttpRequest& r, const Clock& clock) {
+  monitoring::PerformanceQuery q;
+  q.deployment = r.path_params["name"];
+  ASSIGN_OR_RETURN(auto range, Range(in, clock));
+  std::tie(q.from_ms, q.to_ms) = range;
+  ASSIGN_OR_RETURN(q.model, GetOptString(in, "model"));
+  ASSIGN_OR_RETURN(q.version, GetOptInt(in, "version"));
+  ASSIGN_OR_RETURN(auto output, GetOptString(in, "output"));
+  q.options.output = output.value_or("");
+  monitoring::PerformanceOptions& p = q.options.performance;
+  ASSIGN_OR_RETURN(auto task, GetOptString(in, "task"));
+  if (task) {
+    ASSIGN_OR_RETURN(p.task, monitoring::ParseTask(*task));
+  }
+  ASSIGN_OR_RETURN(auto positive, GetOptString(in, "positive_label"));
+  p.positive_label = positive.value_or(p.positive_label);
+  ASSIGN_OR_RETURN(auto threshold, OptDouble(in, "threshold"));
+  p.threshold = threshold.value_or(p.threshold);
+  ASSIGN_OR_RETURN(auto bins, GetOptInt(in, "calibration_bins"));
+  if (bins && (*bins < 1 || *bins > 1000)) return InvalidArgument("'calibration_bins' must be in [1, 1000]");
+  p.calibration_bins = static_cast<int>(bins.value_or(p.calibration_bins));
+  return q;
+}
+
+Result<Json> Performance(MonitoringService& monitoring, const Clock& clock, const Json& in, HttpRequest& r) {
+  ASSIGN_OR_RETURN(auto q, PerformanceQueryOf(in, r, clock));
+  ASSIGN_OR_RETURN(auto perf, monitoring.Performance(q));
+  Json versions = Json::array();
+  for (const auto& v : perf.versions) versions.push_back(monitoring::VersionPerformanceToJson(v));
+  return Json{{"deployment", q.deployment},
+              {"from", perf.from_ms},
+              {"to", perf.to_ms},
+              {"unmatched_labels", perf.unmatched_labels},
+              {"versions", std::move(versions)}};
+}
+
 Result<Json> Ingest(MonitoringService& monitoring) {
   ASSIGN_OR_RETURN(auto s, monitoring.RunIngest());
   return Json{{"files", s.files},   {"records", s.records},           {"rows", s.rows},
@@ -177,6 +221,11 @@ void AddMonitoringRoutes(Router& router, MonitoringService& monitoring, registry
   router.Add(Method::kGet, "/api/v1/deployments/{name}/drift", GetDrift(monitoring, clock));
   router.Add(Method::kGet, "/api/v1/deployments/{name}/drift/series",
              JsonHandler(kStyle, [&](const Json& in, HttpRequest& r) { return Series(monitoring, clock, in, r); }));
+  router.Add(Method::kPost, "/api/v1/deployments/{name}/labels",
+             JsonHandler(kStyle, [&](const Json& in, HttpRequest& r) { return AddLabels(monitoring, in, r); }));
+  router.Add(Method::kGet, "/api/v1/deployments/{name}/performance", JsonHandler(kStyle, [&](const Json& in, HttpRequest& r) {
+               return Performance(monitoring, clock, in, r);
+             }));
 }
 
 }  // namespace ferry::api

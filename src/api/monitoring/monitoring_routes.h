@@ -10,5 +10,7 @@ namespace ferry::api {
 
 void AddMonitoringRoutes(Router& router, monitoring::MonitoringService& monitoring,
                          registry::RegistryService& registry, const Clock& clock);
+// Alert rules, states and history under /api/v1/alerts (alert_routes.cc).
+void AddAlertRoutes(Router& router, monitoring::MonitoringService& monitoring);
 
 }  // namespace ferry::api

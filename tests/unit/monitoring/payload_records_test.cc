@@ -31,7 +31,8 @@ TEST(ProfileRecords, NamesColumnsFromTheReferenceAndWindowsByHour) {
                       Line(3'600'000 * 11, "4.0,5.0", "[1,2]") + Line(3'600'000 * 11, "6.0,7.0", "[1,2]", 2);
   IngestStats stats;
   auto windows = ProfileRecords(lines, [&](const std::string&, int64_t v) { return v == 1 ? &reference : nullptr; },
-                                &stats);
+                                &stats)
+                     .windows;
   EXPECT_EQ(stats.records, 4u);
   EXPECT_EQ(stats.rows, 4u);
   ASSERT_EQ(windows.size(), 3u);  // hour 10 v1, hour 11 v1, hour 11 v2
@@ -54,7 +55,7 @@ TEST(ProfileRecords, BadLinesAreSkippedAndCounted) {
   std::string lines = "not json\n{}\n" + Line(1, "1.0", "[1,2]") +  // two values promised, one given
                       Line(1, "1.0,2.0", "[1,2]") + "{\"deployment\":5}\n" + Line(1, "\"word\",2.0", "[1,2]");
   IngestStats stats;
-  auto windows = ProfileRecords(lines, [&](const std::string&, int64_t) { return &reference; }, &stats);
+  auto windows = ProfileRecords(lines, [&](const std::string&, int64_t) { return &reference; }, &stats).windows;
   EXPECT_EQ(stats.skipped_lines, 4u);
   EXPECT_EQ(stats.records, 2u);
   ASSERT_EQ(windows.size(), 1u);
@@ -70,8 +71,8 @@ TEST(ProfileRecords, ParallelEqualsSerial) {
   }
   auto lookup = [&](const std::string&, int64_t) { return &reference; };
   IngestStats serial_stats, parallel_stats;
-  auto serial = ProfileRecords(lines, lookup, &serial_stats);
-  auto parallel = ProfileRecordsParallel(lines, lookup, &parallel_stats, 2);
+  auto serial = ProfileRecords(lines, lookup, &serial_stats).windows;
+  auto parallel = ProfileRecordsParallel(lines, lookup, &parallel_stats, 2).windows;
   EXPECT_EQ(serial_stats.rows, parallel_stats.rows);
   ASSERT_EQ(serial.size(), parallel.size());
   for (size_t w = 0; w < serial.size(); ++w) {
@@ -81,6 +82,39 @@ TEST(ProfileRecords, ParallelEqualsSerial) {
     EXPECT_EQ(serial[w].profile.Find("color")->categories.total(),
               parallel[w].profile.Find("color")->categories.total());
   }
+}
+
+TEST(ProfileRecords, IndexesPredictionsWithTheirOutputsAndUsesTheWindowLength) {
+  Profile reference = Reference();
+  std::string lines = Line(5'000, "1.0,2.0", "[1,2]") + Line(65'000, "3.0,4.0", "[1,2]") +
+                      "{\"deployment\":\"d\",\"inputs\":{},\"model\":\"m\",\"outputs\":{\"p\":{\"data\":[0.5,"
+                      "\"a \\\"b\\\"\",null],\"shape\":[3]}},\"prediction_id\":\"q\",\"time\":7,\"version\":3}\n"
+                      "{\"deployment\":\"d\",\"inputs\":{},\"model\":\"m\",\"outputs\":{},\"time\":8,\"version\":3}\n";
+  IngestStats stats;
+  ProfiledLines out =
+      ProfileRecords(lines, [&](const std::string&, int64_t) { return &reference; }, &stats, 60'000);
+  EXPECT_EQ(stats.records, 4u);
+  ASSERT_EQ(out.windows.size(), 3u);  // minute 0 (v1, v3), minute 1 (v1)
+  EXPECT_EQ(out.windows[0].key.start_ms, 0);
+  EXPECT_EQ(out.windows[0].profile.end_ms, 60'000);
+  ASSERT_EQ(out.predictions.size(), 3u);  // the record without an id is profiled, not indexed
+  EXPECT_EQ(out.predictions[2].outputs, R"({"p":{"shape":[3],"data":[0.5,"a \"b\"",null]}})");
+  const PredictionRow& p = out.predictions[1];
+  EXPECT_EQ(p.prediction_id, "p");
+  EXPECT_EQ(p.deployment, "d");
+  EXPECT_EQ(p.role, "primary");
+  EXPECT_EQ(p.time_ms, 65'000);
+  EXPECT_EQ(p.rows, 1);
+  EXPECT_EQ(p.outputs, R"({"predict":{"shape":[1],"data":[0.25]}})");
+}
+
+TEST(ProfileRecords, ParallelKeepsEveryPrediction) {
+  Profile reference = Reference();
+  std::string lines;
+  for (int i = 0; i < 2000; ++i) lines += Line(i, std::to_string(i) + ".0,1.0", "[1,2]");
+  auto lookup = [&](const std::string&, int64_t) { return &reference; };
+  IngestStats stats;
+  EXPECT_EQ(ProfileRecordsParallel(lines, lookup, &stats, 2).predictions.size(), 2000u);
 }
 
 }  // namespace
