@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import time
 
 import numpy as np
@@ -45,12 +46,28 @@ rules:
 """
 
 
+def forget_active_experiment():
+    """The fluent API remembers the experiment an earlier test set on another
+    server (in the module and in MLFLOW_EXPERIMENT_ID); mlflow has no public
+    way to unset it, so reset it as a fresh process has it (the default
+    experiment of whichever server is current)."""
+    import mlflow.tracking.fluent
+    mlflow.tracking.fluent._active_experiment_id = None
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    os.environ.pop("MLFLOW_EXPERIMENT_NAME", None)
+
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
+    import mlflow
+    previous_uri = mlflow.get_tracking_uri()
     s = ServerProcess("sqlite", tmp_path_factory.mktemp("alerts"),
                       ["--monitor-window", str(WINDOW_S), "--monitor-interval", "0"])
     s.start()
+    forget_active_experiment()
     yield s
+    mlflow.set_tracking_uri(previous_uri)
+    forget_active_experiment()
     assert s.stop() == 0, s.log_tail()
     s.cleanup()
 
