@@ -14,5 +14,7 @@ void AddClientCommands(CLI::App& app, int& exit_code);
 void AddDriftCommand(CLI::App& app, int& exit_code);
 // `ferry check`: a CSV against an expectation suite (check_command.cc).
 void AddCheckCommand(CLI::App& app, int& exit_code);
+// `ferry pipeline check|run`: pipelines on this machine (pipeline_command.cc).
+void AddPipelineCommand(CLI::App& app, int& exit_code);
 
 }  // namespace ferry::cli

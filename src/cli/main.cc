@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddClientCommands(app, exit_code);
   ferry::cli::AddDriftCommand(app, exit_code);
   ferry::cli::AddCheckCommand(app, exit_code);
+  ferry::cli::AddPipelineCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

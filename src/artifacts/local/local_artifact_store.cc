@@ -1,7 +1,6 @@
 #include "artifacts/local/local_artifact_store.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -9,6 +8,7 @@
 #include <filesystem>
 
 #include "core/ids.h"
+#include "core/sha256.h"
 
 namespace ferry::artifacts {
 namespace fs = std::filesystem;
@@ -44,28 +44,6 @@ Result<std::string> CheckRelativePath(std::string_view path, bool allow_root) {
 }
 
 namespace {
-
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  void Update(const char* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
-  std::string HexDigest() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < len; ++i) {
-      hex += kHex[md[i] >> 4];
-      hex += kHex[md[i] & 0xF];
-    }
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 Status ErrnoStatus(const std::string& what) {
   return Internal(what + ": " + std::strerror(errno));

@@ -1,0 +1,101 @@
+"""`ferry pipeline check|run` on this machine, no server: a bad file is
+refused with its line and reason, a pipeline of shell and Python steps runs
+in dependency order with outputs passed on, an unchanged step is cached on
+the second run and runs again when its input changes, and a failing step
+fails the run with its exit code while what is downstream is skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import REPO, SERVER
+
+pytestmark = pytest.mark.skipif(SERVER != "ferry", reason="Ferry's CLI")
+
+
+def pipeline(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    binary = os.environ.get("FERRY_BIN", "build/release/ferry")
+    path = Path(binary) if Path(binary).is_absolute() else REPO / binary
+    return subprocess.run([str(path), "pipeline", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+GOOD = f"""
+name: train-and-report
+params:
+  rows: "100"
+steps:
+  - name: make-data
+    run: {sys.executable} make_data.py ${{params.rows}} $FERRY_OUTPUT_DATA
+    inputs: [make_data.py]
+    outputs: {{data: data.csv}}
+  - name: train
+    run: [{sys.executable}, train.py, "${{steps.make-data.outputs.data}}"]
+    needs: [make-data]
+    inputs: [train.py, "${{steps.make-data.outputs.data}}"]
+  - name: report
+    run: echo "report after train" > report.txt
+    needs: [train]
+"""
+
+
+def write_workspace(tmp_path: Path) -> None:
+    (tmp_path / "make_data.py").write_text(
+        "import sys\nrows, out = int(sys.argv[1]), sys.argv[2]\n"
+        "open(out, 'w').write('x,y\\n' + ''.join(f'{i},{2 * i}\\n' for i in range(rows)))\n")
+    (tmp_path / "train.py").write_text(
+        "import sys\nlines = open(sys.argv[1]).read().splitlines()[1:]\n"
+        "open('trained.log', 'a').write(f'trained on {len(lines)} rows\\n')\n")
+    (tmp_path / "pipeline.yaml").write_text(GOOD)
+
+
+def test_check_names_the_line_of_a_bad_file(tmp_path):
+    (tmp_path / "cycle.yaml").write_text(
+        "name: p\nsteps:\n  - {name: a, run: 'true', needs: [b]}\n  - {name: b, run: 'true', needs: [a]}\n")
+    out = pipeline("check", "cycle.yaml", cwd=tmp_path)
+    assert out.returncode == 1 and "cycle" in out.stderr and "line" in out.stderr, out.stderr
+    (tmp_path / "cron.yaml").write_text("name: p\ntriggers: {schedule: '61 * * * *'}\nsteps:\n  - {name: a, run: 'true'}\n")
+    out = pipeline("check", "cron.yaml", cwd=tmp_path)
+    assert out.returncode == 1 and "minute" in out.stderr, out.stderr
+    (tmp_path / "missing.yaml").write_text("name: p\nsteps:\n  - {name: a, run: 'true', inputs: [nope.csv]}\n")
+    out = pipeline("check", "missing.yaml", cwd=tmp_path)
+    assert out.returncode == 1 and "nope.csv" in out.stderr, out.stderr
+    write_workspace(tmp_path)
+    out = pipeline("check", "pipeline.yaml", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1:] == ["  make-data", "  train  (after make-data)", "  report  (after train)"]
+
+
+def test_run_caches_unchanged_steps_and_reruns_on_change(tmp_path):
+    write_workspace(tmp_path)
+    first = pipeline("run", "pipeline.yaml", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (tmp_path / "trained.log").read_text() == "trained on 100 rows\n"
+    assert (tmp_path / "report.txt").read_text() == "report after train\n"
+    second = pipeline("run", "pipeline.yaml", cwd=tmp_path)
+    assert second.returncode == 0
+    assert "cached     make-data" in second.stdout and "cached     train" in second.stdout, second.stdout
+    assert (tmp_path / "trained.log").read_text() == "trained on 100 rows\n"  # not trained again
+    third = pipeline("run", "pipeline.yaml", "--param", "rows=7", cwd=tmp_path)
+    assert third.returncode == 0, third.stdout
+    assert (tmp_path / "trained.log").read_text() == "trained on 100 rows\ntrained on 7 rows\n"
+    forced = pipeline("run", "pipeline.yaml", "--param", "rows=7", "--no-cache", cwd=tmp_path)
+    assert forced.returncode == 0 and "cached" not in forced.stdout
+    bad = pipeline("run", "pipeline.yaml", "--param", "nope=1", cwd=tmp_path)
+    assert bad.returncode == 1 and "param 'nope'" in bad.stderr
+
+
+def test_a_failing_step_fails_the_run_and_skips_downstream(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "name: p\nsteps:\n  - {name: a, run: 'echo boom >&2; exit 4'}\n  - {name: b, run: 'touch b', needs: [a]}\n"
+        "  - {name: c, run: 'touch c'}\n")
+    out = pipeline("run", "p.yaml", cwd=tmp_path)
+    assert out.returncode == 1
+    assert "failed     a: exited with code 4" in out.stdout and "skipped    b" in out.stdout, out.stdout
+    assert not (tmp_path / "b").exists() and (tmp_path / "c").exists()
+    log = next((tmp_path / ".ferry" / "runs").glob("*/logs/a.log"))
+    assert log.read_text() == "boom\n"
