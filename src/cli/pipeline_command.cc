@@ -4,6 +4,8 @@
 // A run's folder is <workspace>/.ferry/runs/<run id>/ (step outputs and
 // logs); the step cache is <workspace>/.ferry/cache/. Exit code 0 when every
 // step succeeded or was cached, 1 otherwise.
+#include <pthread.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -112,9 +114,28 @@ int Run(const PipelineFlags& f) {
   pipelines::StepCache cache((fs::path(workspace) / ".ferry" / "cache").string());
   if (!f.no_cache) options.cache = &cache;
   int parallel = f.parallel > 0 ? f.parallel : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Steps run in their own process groups, so Ctrl-C does not reach them:
+  // SIGINT/SIGTERM cancel the run instead (which stops them), on a thread
+  // that waits for the signal; every other thread blocks it.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGUSR1);  // ends the waiter when the run is over
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   pipelines::LocalExecutor executor(parallel);
   pipelines::PipelineRun run(*spec, options, executor, Clock::System(), PrintStep);
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    if (signal != SIGUSR1) {
+      std::cerr << "stopping: cancelling the run\n";
+      run.Cancel();
+    }
+  });
   Result<pipelines::RunRecord> record = run.Run();
+  pthread_kill(waiter.native_handle(), SIGUSR1);
+  waiter.join();
   if (!record.ok()) {
     std::cerr << "error: " << record.status().message() << "\n";
     return 1;

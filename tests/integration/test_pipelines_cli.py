@@ -99,3 +99,26 @@ def test_a_failing_step_fails_the_run_and_skips_downstream(tmp_path):
     assert not (tmp_path / "b").exists() and (tmp_path / "c").exists()
     log = next((tmp_path / ".ferry" / "runs").glob("*/logs/a.log"))
     assert log.read_text() == "boom\n"
+
+
+def test_ctrl_c_cancels_the_run_and_stops_its_steps(tmp_path):
+    import signal
+    import time
+    (tmp_path / "slow.yaml").write_text(
+        "name: slow\nsteps:\n  - {name: a, run: 'echo $$ > a.pid; exec sleep 60'}\n"
+        "  - {name: b, run: 'true', needs: [a]}\n")
+    binary = os.environ.get("FERRY_BIN", "build/release/ferry")
+    path = Path(binary) if Path(binary).is_absolute() else REPO / binary
+    proc = subprocess.Popen([str(path), "pipeline", "run", "slow.yaml"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (tmp_path / "a.pid").exists() or not (tmp_path / "a.pid").read_text().strip():
+        assert time.time() < deadline, "step a never started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "cancelling" in err, err
+    assert "cancelled  a" in out and "cancelled  b" in out, out
+    pid = int((tmp_path / "a.pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the step's process is gone, not orphaned

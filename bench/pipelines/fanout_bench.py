@@ -1,0 +1,108 @@
+"""Scheduler overhead: a 1,000-step fan-out/fan-in pipeline of no-op steps
+(start -> 998 parallel steps -> end), run by `ferry pipeline run` and by
+Prefect's local runner on this machine, in one run.
+
+Ferry's steps are processes (`true`): what a step costs there includes fork and
+exec. Prefect is measured two ways: tasks that return at once (its pure
+orchestration cost), and tasks that run the same `true` process (like for
+like). Prints seconds per run, ms per step and the ratios.
+
+    python3 bench/pipelines/fanout_bench.py --ferry build/release/ferry \
+        [--prefect-python /tmp/prefectvenv/bin/python] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+STEPS = 1000  # start + 998 + end
+
+PREFECT_FLOW = textwrap.dedent("""
+    import subprocess, sys, time
+    from prefect import flow, task
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    SPAWN = sys.argv[1] == "process"
+
+    @task
+    def step(*upstream):
+        if SPAWN:
+            subprocess.run(["true"], check=True)
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=int(sys.argv[2])), log_prints=False)
+    def fan():
+        start = step.submit()
+        middle = [step.submit(start) for _ in range({middle})]
+        step.submit(*middle).result()
+
+    began = time.perf_counter()
+    fan()
+    print(time.perf_counter() - began)
+""").replace("{middle}", str(STEPS - 2))
+
+
+def write_pipeline(folder: Path) -> Path:
+    lines = ["name: fan\nsteps:\n  - {name: start, run: [\"true\"]}\n"]
+    lines += [f"  - {{name: s{i}, run: [\"true\"], needs: [start]}}\n" for i in range(STEPS - 2)]
+    lines.append("  - name: end\n    run: [\"true\"]\n    needs: [" +
+                 ", ".join(f"s{i}" for i in range(STEPS - 2)) + "]\n")
+    path = folder / "fan.yaml"
+    path.write_text("".join(lines))
+    return path
+
+
+def time_ferry(binary: str, folder: Path, parallel: int) -> float:
+    began = time.perf_counter()
+    out = subprocess.run([binary, "pipeline", "run", "fan.yaml", "--no-cache", "--parallel", str(parallel)],
+                         cwd=folder, capture_output=True, text=True)
+    elapsed = time.perf_counter() - began
+    if out.returncode != 0:
+        sys.exit(f"ferry failed: {out.stderr}")
+    return elapsed
+
+
+def time_prefect(python: str, folder: Path, mode: str, parallel: int) -> float:
+    script = folder / "prefect_fan.py"
+    script.write_text(PREFECT_FLOW)
+    env = dict(os.environ, PREFECT_HOME=str(folder / "prefect-home"), PREFECT_LOGGING_LEVEL="ERROR",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    out = subprocess.run([python, str(script), mode, str(parallel)], cwd=folder, capture_output=True,
+                         text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"prefect failed: {out.stderr[-2000:]}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--ferry", default="build/release/ferry")
+    p.add_argument("--prefect-python", default="")
+    p.add_argument("--parallel", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--repeats", type=int, default=3)
+    a = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_pipeline(folder)
+        results = {"ferry": [time_ferry(os.path.abspath(a.ferry), folder, a.parallel) for _ in range(a.repeats)]}
+        if a.prefect_python:
+            for mode in ("noop", "process"):
+                results[f"prefect ({mode} tasks)"] = [time_prefect(a.prefect_python, folder, mode, a.parallel)
+                                                      for _ in range(a.repeats)]
+    ferry = statistics.median(results["ferry"])
+    print(f"{STEPS}-step fan-out/fan-in, parallel {a.parallel}, median of {a.repeats}")
+    for name, runs in results.items():
+        m = statistics.median(runs)
+        ratio = "" if name == "ferry" else f"  ({m / ferry:.1f}x Ferry's time)"
+        print(f"  {name:26s} {m:7.3f} s  {1000 * m / STEPS:6.2f} ms/step{ratio}")
+
+
+if __name__ == "__main__":
+    main()
