@@ -61,7 +61,11 @@ serving::ResolveFn RegistryResolver(registry::RegistryService& registry,
 void WireAlerts(monitoring::MonitoringService& monitoring, registry::RegistryService& registry,
                 serving::Deployments& deployments) {
   monitoring.SetAlertNotifier([&registry](const monitoring::AlertEvent& e, const monitoring::AlertRule& rule) {
-    if (e.model.empty()) return Status::Ok();  // no served data named a model version yet
+    if (e.model.empty()) {  // no monitored data names a model version: no audit trail to record it on
+      Log(LogLevel::kWarn, "alert transition not sent to webhooks: no model version served yet",
+          {{"rule", rule.name}, {"state", e.kind}});
+      return Status::Ok();
+    }
     return registry.RecordAlert(e.model, e.version, "alert_" + e.kind,
                                 monitoring::AlertNotificationJson(e, rule).dump(),
                                 {"ferry-monitoring", "alert rule " + rule.name + ": " + rule.expr});

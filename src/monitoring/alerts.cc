@@ -186,8 +186,12 @@ Result<AlertEvaluator::Values> AlertEvaluator::WindowValues(const AlertRule& rul
   return out;
 }
 
-AlertEvaluator::Values AlertEvaluator::ErrorRateValues(const AlertRule& rule) {
+Result<AlertEvaluator::Values> AlertEvaluator::ErrorRateValues(const AlertRule& rule) {
   Values out;
+  // The version a notification names: the one with most rows in the newest window.
+  int64_t now_ms = clock_.NowMillis();
+  ASSIGN_OR_RETURN(auto windows, monitor_.ListWindows(rule.deployment, now_ms - 24 * window_ms_, now_ms + window_ms_));
+  if (auto version = NewestVersion(windows)) std::tie(out.model, out.version) = *version;
   ErrorRate& e = error_rates_[rule.name];
   std::pair<uint64_t, uint64_t> now = request_counts_ ? request_counts_(rule.deployment) : std::pair<uint64_t, uint64_t>{};
   if (e.seen && now.first >= e.last.first && now.second >= e.last.second) {

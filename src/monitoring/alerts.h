@@ -59,7 +59,7 @@ class AlertEvaluator {
     std::optional<int64_t> newest_start;
   };
   Result<Values> WindowValues(const AlertRule& rule);
-  Values ErrorRateValues(const AlertRule& rule);
+  Result<Values> ErrorRateValues(const AlertRule& rule);
   Status Evaluate(const AlertRule& rule, const AlertStatus& before);
   Status Notify();
 

@@ -202,12 +202,15 @@ TEST_F(AlertsTest, ErrorRateComparesRequestCountsBetweenEvaluations) {
     return counts;
   });
   Rule("rules:\n  - {name: errors, deployment: d, expr: 'error_rate > 1%', min_rows: 10}\n");
+  Serve(0, 0.0);                                 // names the version a notification is about
   ASSERT_TRUE(evaluator_->EvaluateAll().ok());  // the first look only takes the counts
   EXPECT_EQ(State("errors").state, AlertState::kInactive);
   counts = {200, 50};
   ASSERT_TRUE(evaluator_->EvaluateAll().ok());
   EXPECT_EQ(State("errors").state, AlertState::kFiring);
   EXPECT_DOUBLE_EQ(*State("errors").value, 0.5);
+  EXPECT_EQ(State("errors").model, "m");
+  EXPECT_EQ(notified_, std::vector<std::string>{"firing"});
   counts = {300, 50};
   ASSERT_TRUE(evaluator_->EvaluateAll().ok());
   EXPECT_EQ(State("errors").state, AlertState::kInactive);
