@@ -15,57 +15,9 @@ namespace alert_internal {
 
 namespace {
 constexpr size_t kMaxExprBytes = 4096;
-constexpr size_t kShownBytes = 40;
 }  // namespace
 
 // ---- text helpers ---------------------------------------------------------
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not one.
-size_t Utf8SequenceAt(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  if (n == 3 && ((c == 0xE0 && b(i + 1) < 0xA0) || (c == 0xED && b(i + 1) >= 0xA0))) {
-    return 0;
-  }
-  if (n == 4 && ((c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90))) {
-    return 0;
-  }
-  return n;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8SequenceAt(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-// `s` quoted for an error message: at most kShownBytes, control characters
-// and malformed UTF-8 as '?', so a hostile value cannot bloat or corrupt it.
-std::string Shown(std::string_view s) {
-  std::string out = "'";
-  size_t i = 0;
-  while (i < s.size() && i < kShownBytes) {
-    size_t n = Utf8SequenceAt(s, i);
-    if (n == 0 || static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7F) {
-      out += '?';
-      i += n == 0 ? 1 : n;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  if (i < s.size()) out += "...";
-  return out + "'";
-}
 
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -6,14 +6,14 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "core/text.h"
 #include "monitoring/alert_rule.h"
 
 namespace ferry::monitoring::alert_internal {
 
-bool IsValidUtf8(std::string_view s);
-// `s` quoted for an error message: at most 40 bytes, control characters and
-// malformed UTF-8 as '?', so a hostile value cannot bloat or corrupt it.
-std::string Shown(std::string_view s);
+using ::ferry::IsValidUtf8;
+// `s` quoted for an error message (at most 40 bytes; see core/text.h).
+inline std::string Shown(std::string_view s) { return QuotedForMessage(s); }
 // 1..max_bytes of [A-Za-z0-9_.-].
 bool IsName(std::string_view s, size_t max_bytes);
 // A condition; messages without the "expr: " prefix.

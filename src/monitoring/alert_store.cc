@@ -1,5 +1,7 @@
 #include "monitoring/alert_store.h"
 
+#include <map>
+
 namespace ferry::monitoring {
 
 namespace {
@@ -94,6 +96,21 @@ Result<std::vector<AlertStatus>> AlertStore::States() {
           return Status::Ok();
         });
   }));
+  return out;
+}
+
+Result<std::vector<std::pair<AlertRule, AlertStatus>>> AlertStore::RulesWithStates() {
+  ASSIGN_OR_RETURN(auto rules, Rules());
+  ASSIGN_OR_RETURN(auto states, States());
+  std::map<std::string, AlertStatus> by_rule;
+  for (AlertStatus& s : states) by_rule[s.rule] = std::move(s);
+  std::vector<std::pair<AlertRule, AlertStatus>> out;
+  for (AlertRule& r : rules) {
+    AlertStatus status;
+    status.rule = r.name;
+    if (auto it = by_rule.find(r.name); it != by_rule.end()) status = std::move(it->second);
+    out.emplace_back(std::move(r), std::move(status));
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -56,6 +57,8 @@ class AlertStore {
   Status DeleteRule(const std::string& name);       // and its state; history stays
 
   Result<std::vector<AlertStatus>> States();
+  // Every rule with its state (inactive and never evaluated when it has none).
+  Result<std::vector<std::pair<AlertRule, AlertStatus>>> RulesWithStates();
   // Stores `status`; with `event`, appends the transition (notified = 0 when
   // it notifies, 1 otherwise).
   Status Record(const AlertStatus& status, const AlertEvent* event);

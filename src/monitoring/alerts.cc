@@ -24,8 +24,7 @@ bool IsDriftMetric(std::string_view name) {
 struct WindowData {
   const Profile* reference = nullptr;
   const Profile* current = nullptr;
-  const PerformanceMetrics* performance = nullptr;  // null: no labels in the window
-  std::optional<double> delay_p50;
+  const WindowPerformance* labels = nullptr;  // null: no labels in the window
   std::string output;  // the first output tensor's name, for prediction_drift
 };
 
@@ -75,10 +74,9 @@ Result<std::optional<double>> MetricValue(const MetricRef& m, const WindowData& 
     double missing = c ? static_cast<double>(c->missing) : static_cast<double>(w.current->rows);
     return std::optional<double>(missing / static_cast<double>(w.current->rows));
   }
-  if (m.name == "label_delay_p50") return w.delay_p50;
-  if (kPerformanceMetrics.count(m.name)) {
-    return w.performance ? PerformanceMetric(*w.performance, m.name) : std::optional<double>();
-  }
+  if (!w.labels && kPerformanceMetrics.count(m.name)) return std::optional<double>();
+  if (m.name == "label_delay_p50") return std::optional<double>(w.labels->delay.p50_s);
+  if (kPerformanceMetrics.count(m.name)) return PerformanceMetric(w.labels->metrics, m.name);
   return DriftValue(m, w);
 }
 
@@ -93,11 +91,6 @@ std::optional<std::pair<std::string, int64_t>> NewestVersion(const std::vector<W
   return std::pair{best->model, best->version};
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 AlertEvent EventOf(const AlertRule& rule, const AlertStatus& after, const AlertTransition& t, int64_t now) {
   AlertEvent e;
@@ -156,18 +149,13 @@ Result<AlertEvaluator::Values> AlertEvaluator::WindowValues(const AlertRule& rul
     Result<ReferenceInfo> ref = monitor_.GetReference(out.model, out.version);
     if (ref.ok()) reference = std::move(ref->profile);
   }
-  // Labels of the window's predictions, by window.
-  std::map<int64_t, PerformanceMetrics> performance;
-  std::map<int64_t, std::vector<double>> delays;
+  // Performance and label delay of each window's labelled predictions.
+  std::map<int64_t, WindowPerformance> labelled_windows;
   if (kPerformanceMetrics.count(rule.metric.name)) {
     ASSIGN_OR_RETURN(auto labelled, monitor_.LabelledPredictions(rule.deployment, out.model, out.version, from, to));
     if (!labelled.empty()) {
       ASSIGN_OR_RETURN(auto versions, PerformanceOf(labelled, {"", {}, window_ms_}));
-      for (WindowPerformance& w : versions.front().windows) performance[w.start_ms] = std::move(w.metrics);
-    }
-    for (const LabelledPrediction& p : labelled) {
-      int64_t start = p.time_ms - ((p.time_ms % window_ms_) + window_ms_) % window_ms_;
-      delays[start].push_back(static_cast<double>(p.received_ms - p.time_ms) / 1000.0);
+      for (WindowPerformance& w : versions.front().windows) labelled_windows[w.start_ms] = std::move(w);
     }
   }
   std::string output;
@@ -176,9 +164,8 @@ Result<AlertEvaluator::Values> AlertEvaluator::WindowValues(const AlertRule& rul
   }
   for (const auto& [info, profile] : profiles) {
     if (info.rows < rule.min_rows) continue;
-    WindowData w{reference ? &*reference : nullptr, &profile, nullptr, std::nullopt, output};
-    if (auto it = performance.find(info.start_ms); it != performance.end()) w.performance = &it->second;
-    if (auto it = delays.find(info.start_ms); it != delays.end()) w.delay_p50 = Median(it->second);
+    WindowData w{reference ? &*reference : nullptr, &profile, nullptr, output};
+    if (auto it = labelled_windows.find(info.start_ms); it != labelled_windows.end()) w.labels = &it->second;
     ASSIGN_OR_RETURN(std::optional<double> value, MetricValue(rule.metric, w));
     out.values.push_back(value);
     out.newest_start = info.start_ms;
@@ -255,15 +242,8 @@ Status AlertEvaluator::Notify() {
 
 Status AlertEvaluator::EvaluateAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(auto rules, alerts_.Rules());
-  ASSIGN_OR_RETURN(auto states, alerts_.States());
-  std::map<std::string, AlertStatus> by_rule;
-  for (AlertStatus& s : states) by_rule[s.rule] = std::move(s);
-  for (const AlertRule& rule : rules) {
-    AlertStatus before;
-    if (auto it = by_rule.find(rule.name); it != by_rule.end()) before = it->second;
-    RETURN_IF_ERROR(Evaluate(rule, before));
-  }
+  ASSIGN_OR_RETURN(auto alerts, alerts_.RulesWithStates());
+  for (const auto& [rule, before] : alerts) RETURN_IF_ERROR(Evaluate(rule, before));
   return Notify();
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace ferry::monitoring {
 
@@ -134,11 +135,27 @@ LabelDelay DelayOf(std::vector<double> seconds) {
 struct Labelled {
   Outcome outcome;
   int64_t time_ms = 0;
+  double delay_s = 0;  // from prediction to label
 };
+
+// The outcomes and label delay of some labelled rows.
+Result<std::pair<PerformanceMetrics, LabelDelay>> Judge(const std::vector<const Labelled*>& rows,
+                                                        const PerformanceOptions& options) {
+  std::vector<Outcome> outcomes;
+  std::vector<double> delays;
+  outcomes.reserve(rows.size());
+  delays.reserve(rows.size());
+  for (const Labelled* l : rows) {
+    outcomes.push_back(l->outcome);
+    delays.push_back(l->delay_s);
+  }
+  ASSIGN_OR_RETURN(PerformanceMetrics metrics, ComputePerformance(outcomes, options));
+  return std::pair{std::move(metrics), DelayOf(std::move(delays))};
+}
 
 // One version's labelled rows → outcomes (in prediction-time order).
 std::vector<Labelled> OutcomesOf(const std::vector<const LabelledPrediction*>& rows, const std::string& output,
-                                 VersionPerformance* v, std::vector<double>* delays) {
+                                 VersionPerformance* v) {
   std::vector<Labelled> out;
   std::set<std::string> roles;
   RequestOutput request;
@@ -155,31 +172,30 @@ std::vector<Labelled> OutcomesOf(const std::vector<const LabelledPrediction*>& r
     }
     Labelled& l = out.emplace_back();
     l.time_ms = p->time_ms;
+    l.delay_s = static_cast<double>(p->received_ms - p->time_ms) / 1000.0;
     SetOutput(request, p->row, &l.outcome);
     SetLabel(p->label, &l.outcome);
-    delays->push_back(static_cast<double>(p->received_ms - p->time_ms) / 1000.0);
   }
   v->roles.assign(roles.begin(), roles.end());
   return out;
 }
 
 Status Compute(const std::vector<Labelled>& labelled, const GroundTruthOptions& options, VersionPerformance* v) {
-  std::vector<Outcome> all;
+  std::vector<const Labelled*> all;
   all.reserve(labelled.size());
-  for (const Labelled& l : labelled) all.push_back(l.outcome);
-  ASSIGN_OR_RETURN(v->metrics, ComputePerformance(all, options.performance));
+  for (const Labelled& l : labelled) all.push_back(&l);
+  ASSIGN_OR_RETURN(std::tie(v->metrics, v->delay), Judge(all, options.performance));
   if (options.window_ms <= 0) return Status::Ok();
   PerformanceOptions same_task = options.performance;
   same_task.task = v->metrics.task;  // every window judged as the whole range is
   same_task.output = v->metrics.output;
-  std::map<int64_t, std::vector<Outcome>> windows;
-  for (const Labelled& l : labelled) {
-    int64_t start = l.time_ms - ((l.time_ms % options.window_ms) + options.window_ms) % options.window_ms;
-    windows[start].push_back(l.outcome);
-  }
-  for (const auto& [start, outcomes] : windows) {
-    ASSIGN_OR_RETURN(PerformanceMetrics m, ComputePerformance(outcomes, same_task));
-    v->windows.push_back({start, start + options.window_ms, std::move(m)});
+  std::map<int64_t, std::vector<const Labelled*>> windows;
+  for (const Labelled& l : labelled) windows[WindowStart(l.time_ms, options.window_ms)].push_back(&l);
+  for (const auto& [start, rows] : windows) {
+    WindowPerformance& w = v->windows.emplace_back();
+    w.start_ms = start;
+    w.end_ms = start + options.window_ms;
+    ASSIGN_OR_RETURN(std::tie(w.metrics, w.delay), Judge(rows, same_task));
   }
   return Status::Ok();
 }
@@ -219,9 +235,7 @@ Result<std::vector<VersionPerformance>> PerformanceOf(const std::vector<Labelled
     VersionPerformance& v = out.emplace_back();
     v.model = key.first;
     v.version = key.second;
-    std::vector<double> delays;
-    std::vector<Labelled> labelled = OutcomesOf(version_rows, options.output, &v, &delays);
-    v.delay = DelayOf(std::move(delays));
+    std::vector<Labelled> labelled = OutcomesOf(version_rows, options.output, &v);
     Status st = Compute(labelled, options, &v);
     if (!st.ok()) {
       return InvalidArgument(v.model + " version " + std::to_string(v.version) + ": " + st.message());
@@ -233,21 +247,27 @@ Result<std::vector<VersionPerformance>> PerformanceOf(const std::vector<Labelled
   return out;
 }
 
+namespace {
+
+Json DelayToJson(const LabelDelay& d) {
+  return {{"count", d.count}, {"mean_s", d.mean_s}, {"p50_s", d.p50_s}, {"p90_s", d.p90_s}, {"max_s", d.max_s}};
+}
+
+}  // namespace
+
 Json VersionPerformanceToJson(const VersionPerformance& v) {
   Json windows = Json::array();
   for (const WindowPerformance& w : v.windows) {
-    windows.push_back({{"start", w.start_ms}, {"end", w.end_ms}, {"metrics", PerformanceToJson(w.metrics)}});
+    windows.push_back({{"start", w.start_ms},
+                       {"end", w.end_ms},
+                       {"metrics", PerformanceToJson(w.metrics)},
+                       {"label_delay", DelayToJson(w.delay)}});
   }
   return {{"model", v.model},
           {"version", v.version},
           {"roles", v.roles},
           {"metrics", PerformanceToJson(v.metrics)},
-          {"label_delay",
-           {{"count", v.delay.count},
-            {"mean_s", v.delay.mean_s},
-            {"p50_s", v.delay.p50_s},
-            {"p90_s", v.delay.p90_s},
-            {"max_s", v.delay.max_s}}},
+          {"label_delay", DelayToJson(v.delay)},
           {"rows_out_of_range", v.rows_out_of_range},
           {"outputs_missing", v.outputs_missing},
           {"windows", std::move(windows)}};

@@ -45,6 +45,7 @@ struct LabelDelay {
 struct WindowPerformance {
   int64_t start_ms = 0, end_ms = 0;
   PerformanceMetrics metrics;
+  LabelDelay delay;  // of the window's labelled rows
 };
 
 struct VersionPerformance {

@@ -35,9 +35,7 @@ constexpr size_t kRowsPerInsert = 100;
 
 // "(?, …), (?, …)…": `rows` groups of `columns` placeholders.
 std::string ValuesList(size_t rows, size_t columns) {
-  std::string group = "(?";
-  for (size_t c = 1; c < columns; ++c) group += ", ?";
-  group += ")";
+  std::string group = store::InList(columns);
   std::string out;
   for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + group;
   return out;

@@ -21,6 +21,12 @@
 
 namespace ferry::monitoring {
 
+// The start of the window of length `window_ms` (aligned to the epoch) that
+// holds `time_ms`; correct for times before the epoch too.
+inline int64_t WindowStart(int64_t time_ms, int64_t window_ms) {
+  return time_ms - ((time_ms % window_ms) + window_ms) % window_ms;
+}
+
 struct WindowKey {
   std::string deployment;
   std::string model;

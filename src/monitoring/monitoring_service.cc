@@ -145,21 +145,6 @@ Status MonitoringService::PutAlertRules(const std::vector<AlertRule>& rules) {
   return alerts_.PutRules(rules);
 }
 
-Result<std::vector<std::pair<AlertRule, AlertStatus>>> MonitoringService::Alerts() {
-  ASSIGN_OR_RETURN(auto rules, alerts_.Rules());
-  ASSIGN_OR_RETURN(auto states, alerts_.States());
-  std::map<std::string, AlertStatus> by_rule;
-  for (AlertStatus& s : states) by_rule[s.rule] = std::move(s);
-  std::vector<std::pair<AlertRule, AlertStatus>> out;
-  for (AlertRule& r : rules) {
-    AlertStatus status;
-    status.rule = r.name;
-    if (auto it = by_rule.find(r.name); it != by_rule.end()) status = it->second;
-    out.emplace_back(std::move(r), std::move(status));
-  }
-  return out;
-}
-
 Result<std::string> MonitoringService::RenderAlertMetrics() {
   ASSIGN_OR_RETURN(auto alerts, Alerts());
   std::string state = "# HELP ferry_alert_state Monitoring alert rule state: 0 inactive, 1 pending, 2 firing.\n"

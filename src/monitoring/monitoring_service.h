@@ -107,7 +107,7 @@ class MonitoringService {
   Result<AlertRule> GetAlertRule(const std::string& name) { return alerts_.Rule(name); }
   Status DeleteAlertRule(const std::string& name) { return alerts_.DeleteRule(name); }
   // Every rule with its state (inactive and never evaluated when new).
-  Result<std::vector<std::pair<AlertRule, AlertStatus>>> Alerts();
+  Result<std::vector<std::pair<AlertRule, AlertStatus>>> Alerts() { return alerts_.RulesWithStates(); }
   Result<std::vector<AlertEvent>> AlertHistory(const std::string& rule, int64_t limit) {
     return alerts_.History(rule, limit);
   }

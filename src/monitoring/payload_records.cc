@@ -289,7 +289,7 @@ class Profiler {
   }
 
   WindowProfiler& WindowFor(const RecordHead& head, const Profile* reference) {
-    int64_t start = head.time_ms - ((head.time_ms % window_ms_) + window_ms_) % window_ms_;
+    int64_t start = WindowStart(head.time_ms, window_ms_);
     Key key{head.deployment, head.model, head.version, start};
     auto [it, added] = windows_.try_emplace(key, reference);
     if (added) it->second.SetWindow(start, start + window_ms_);

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/text.h"
 #include "pipelines/pipeline_spec_internal.h"
 
 namespace ferry::pipelines::spec_internal {
@@ -25,27 +26,6 @@ constexpr size_t kMaxEntries = 1000;  // in any one map or list
 // its bytes in the file, so this bounds what a small file can make us copy.
 constexpr size_t kMaxTextBytes = 16 << 20;
 constexpr int64_t kMaxMemoryBytes = int64_t{1} << 50;  // 1 PiB
-
-size_t Utf8SequenceAt(std::string_view s, size_t i) {  // 0: malformed
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80           ? 1
-             : (c >> 5) == 0x6  ? 2
-             : (c >> 4) == 0xE  ? 3
-             : (c >> 3) == 0x1E ? 4
-                                : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0, n = 0; i < s.size(); i += n) {
-    if ((n = Utf8SequenceAt(s, i)) == 0) return false;
-  }
-  return true;
-}
 
 // 1-based; 0 where yaml-cpp has no position.
 int LineOf(const YAML::Node& node) {
@@ -89,17 +69,7 @@ class NodeCounter : public YAML::EventHandler {
 
 // ---- text -----------------------------------------------------------------
 
-std::string Shown(std::string_view s) {
-  std::string out = "'";
-  size_t i = 0;
-  while (i < s.size() && i < 40) {
-    size_t n = Utf8SequenceAt(s, i);
-    bool control = static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7F;
-    out += n == 0 || control ? std::string("?") : std::string(s.substr(i, n));
-    i += n == 0 ? 1 : n;
-  }
-  return out + (i < s.size() ? "...'" : "'");
-}
+std::string Shown(std::string_view s) { return QuotedForMessage(s); }
 
 bool IsName(std::string_view s, size_t max_bytes, bool dot) {
   auto ok = [dot](char c) {

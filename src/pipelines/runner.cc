@@ -17,11 +17,10 @@ std::string EnvName(const std::string& output) {
   return name;
 }
 
-std::string Describe(const StepExit& exit, int64_t timeout_ms) {
-  if (!exit.error.empty()) return exit.error;
-  if (exit.cancelled) return "cancelled";
-  if (exit.timed_out) return "timed out after " + std::to_string(timeout_ms / 1000.0).substr(0, 6) + " s";
-  return "exited with code " + std::to_string(exit.exit_code);
+// The executor says why an attempt did not end normally (timeouts, cancels,
+// signals); a plain non-zero exit is described here.
+std::string Describe(const StepExit& exit) {
+  return exit.error.empty() ? "exited with code " + std::to_string(exit.exit_code) : exit.error;
 }
 
 std::string Absolute(const std::string& workspace, const std::string& path) {
@@ -151,7 +150,7 @@ void PipelineRun::Finished(size_t step, const StepExit& exit) {
   if (cancelled_ || exit.cancelled) {
     End(step, StepState::kCancelled, "cancelled");
   } else if (!exit.ok()) {
-    r.error = Describe(exit, s.timeout_ms);
+    r.error = Describe(exit);
     if (r.attempts <= s.retries) {
       retries_.push_back({step, clock_.NowMillis() + s.retry_delay_ms});
     } else {

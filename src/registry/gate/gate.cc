@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace ferry::registry {
 namespace {
 
@@ -54,38 +56,6 @@ std::string Quoted(const std::string& field) { return "'" + field + "'"; }
 
 // ---------------------------------------------------------------------------
 // Shape check: runs on the parser's events before any tree is built.
-
-// The range of the byte after a UTF-8 lead byte, which excludes overlong
-// forms, UTF-16 surrogates and code points past U+10FFFF; {0, 0} when the
-// byte cannot lead a sequence of `length` bytes.
-std::pair<unsigned char, unsigned char> SecondByteRange(unsigned char lead, int& length) {
-  length = lead < 0x80   ? 1
-           : lead < 0xC2 ? 0
-           : lead < 0xE0 ? 2
-           : lead < 0xF0 ? 3
-           : lead < 0xF5 ? 4
-                         : 0;
-  if (lead == 0xE0) return {0xA0, 0xBF};
-  if (lead == 0xED) return {0x80, 0x9F};
-  if (lead == 0xF0) return {0x90, 0xBF};
-  if (lead == 0xF4) return {0x80, 0x8F};
-  return {0x80, 0xBF};
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    int length = 0;
-    auto [low, high] = SecondByteRange(static_cast<unsigned char>(text[i]), length);
-    if (length == 0 || text.size() - i < static_cast<size_t>(length)) return false;
-    for (int k = 1; k < length; ++k) {
-      auto byte = static_cast<unsigned char>(text[i + k]);
-      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 // Refuses what no policy needs and a hostile document would use: anchors
 // and aliases (a "billion laughs" document grows exponentially for whoever

@@ -6,29 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "util/status_assertions.h"
+
 namespace ferry::pipelines {
 namespace {
 
 using Map = std::map<std::string, std::string>;
 using Strings = std::vector<std::string>;
 
-// Fails unless `r` is an InvalidArgument whose message contains every `want`.
-template <typename T>
-testing::AssertionResult FailsWith(const Result<T>& r,
-                                   std::initializer_list<std::string_view> want) {
-  if (r.ok()) return testing::AssertionFailure() << "succeeded, expected an error";
-  if (r.status().code() != StatusCode::kInvalidArgument) {
-    return testing::AssertionFailure() << "code " << StatusCodeName(r.status().code())
-                                       << ": " << r.status().message();
-  }
-  for (std::string_view w : want) {
-    if (r.status().message().find(w) == std::string::npos) {
-      return testing::AssertionFailure()
-             << "message '" << r.status().message() << "' lacks '" << w << "'";
-    }
-  }
-  return testing::AssertionSuccess();
-}
+using testing_util::FailsWith;
 
 Result<PipelineSpec> Parse(const std::string& yaml) { return ParsePipeline(yaml, {}); }
 
