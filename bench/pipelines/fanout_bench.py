@@ -1,6 +1,7 @@
 """Scheduler overhead: a 1,000-step fan-out/fan-in pipeline of no-op steps
-(start -> 998 parallel steps -> end), run by `ferry pipeline run` and by
-Prefect's local runner on this machine, in one run.
+(start -> 998 parallel steps -> end), run by `ferry pipeline run`, by a
+`ferry server` (every step recorded in SQLite and tracked as a child run),
+and by Prefect's local runner on this machine, in one run.
 
 Ferry's steps are processes (`true`): what a step costs there includes fork and
 exec. Prefect is measured two ways: tasks that return at once (its pure
@@ -14,7 +15,10 @@ like). Prints seconds per run, ms per step and the ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import socket
+import urllib.request
 import statistics
 import subprocess
 import sys
@@ -69,6 +73,46 @@ def time_ferry(binary: str, folder: Path, parallel: int) -> float:
     return elapsed
 
 
+def _call(url: str, method: str, body=None) -> dict:
+    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.load(r)
+
+
+def time_ferry_server(binary: str, folder: Path, parallel: int, repeats: int) -> list[float]:
+    """Server runs: from the run's creation to its end, as the server records them."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([binary, "server", "--port", str(port), "--grpc-port", "-1", "--quiet",
+                               "--data-dir", str(folder / "server"), "--pipeline-parallel", str(parallel)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/readyz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        text = (folder / "fan.yaml").read_text().replace("name: fan", "name: fan-server", 1)
+        _call(url + "/api/v1/pipelines", "PUT", {"yaml": text, "workspace": str(folder)})
+        out = []
+        for _ in range(repeats):
+            run = _call(url + "/api/v1/pipelines/fan-server/runs", "POST", {})["run"]
+            while run["state"] in ("queued", "running"):
+                time.sleep(0.05)
+                run = _call(url + f"/api/v1/pipeline-runs/{run['run_id']}", "GET")["run"]
+            if run["state"] != "succeeded":
+                sys.exit(f"server run {run['state']}: {run['error']}")
+            out.append((run["end_time"] - run["created_time"]) / 1000)
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def time_prefect(python: str, folder: Path, mode: str, parallel: int) -> float:
     script = folder / "prefect_fan.py"
     script.write_text(PREFECT_FLOW)
@@ -92,6 +136,8 @@ def main() -> None:
         folder = Path(tmp)
         write_pipeline(folder)
         results = {"ferry": [time_ferry(os.path.abspath(a.ferry), folder, a.parallel) for _ in range(a.repeats)]}
+        results["ferry server (tracked)"] = time_ferry_server(os.path.abspath(a.ferry), folder, a.parallel,
+                                                              a.repeats)
         if a.prefect_python:
             for mode in ("noop", "process"):
                 results[f"prefect ({mode} tasks)"] = [time_prefect(a.prefect_python, folder, mode, a.parallel)

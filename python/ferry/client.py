@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 import requests
 
 from ferry.monitoring import MonitoringMixin
+from ferry.pipelines import PipelinesMixin
 from ferry.registry import RegistryMixin
 from ferry.serving import ServingMixin
 
@@ -53,7 +54,7 @@ def _parse_value(value: Any) -> float:
     return float(value) if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
 
 
-class Client(RegistryMixin, ServingMixin, MonitoringMixin):
+class Client(RegistryMixin, ServingMixin, MonitoringMixin, PipelinesMixin):
     """A connection to one Ferry server. Thread-safe for independent calls."""
 
     def __init__(self, url: Optional[str] = None, timeout: float = 60.0) -> None:

@@ -39,6 +39,11 @@ void AddModelCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc
 void AddWebhookCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 // `ferry deploy …` (deploy_commands.cc).
 void AddDeployCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
+// `ferry pipeline apply|list|start|runs|status|logs|cancel|resume`, added to
+// the `pipeline` command (pipeline_remote_commands.cc).
+void AddPipelineRemoteCommands(CLI::App& pipeline, std::shared_ptr<ClientFlags> flags, int& rc);
+// `ferry datasets register|list|versions|show|diff` (dataset_commands.cc).
+void AddDatasetCommands(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 // `ferry predict` (predict_command.cc).
 void AddPredictCommand(CLI::App& app, std::shared_ptr<ClientFlags> flags, int& rc);
 

@@ -115,6 +115,8 @@ void AddClientCommands(CLI::App& app, int& exit_code) {
   AddDeployCommands(app, flags, exit_code);
   AddPredictCommand(app, flags, exit_code);
   AddMonitorCommands(app, flags, exit_code);
+  AddPipelineRemoteCommands(*app.get_subcommand("pipeline"), flags, exit_code);
+  AddDatasetCommands(app, flags, exit_code);
 }
 
 }  // namespace ferry::cli

@@ -18,10 +18,11 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   ferry::cli::AddServerCommand(app, exit_code);
   ferry::cli::AddServeCommand(app, exit_code);
+  ferry::cli::AddPipelineCommand(app, exit_code);  // before the client commands, which add to it
   ferry::cli::AddClientCommands(app, exit_code);
   ferry::cli::AddDriftCommand(app, exit_code);
   ferry::cli::AddCheckCommand(app, exit_code);
-  ferry::cli::AddPipelineCommand(app, exit_code);
+  ferry::cli::AddStepCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

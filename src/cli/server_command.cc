@@ -1,14 +1,20 @@
 // `ferry server`: opens the stores, wires the services and serves HTTP until
 // SIGINT/SIGTERM, then drains and closes the metadata store.
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "api/http_server.h"
 #include "api/monitoring/monitoring_routes.h"
+#include "api/pipelines/pipeline_routes.h"
 #include "api/services.h"
 #include "artifacts/local/local_artifact_store.h"
 #include "cli/commands.h"
 #include "cli/listeners.h"
 #include "core/log.h"
+#include "pipelines/local_executor.h"
+#include "pipelines/pipeline_service.h"
+#include "pipelines/triggers.h"
 #include "serving/deployments.h"
 #include "store/database.h"
 
@@ -28,6 +34,7 @@ struct ServerFlags {
   uint64_t max_body_mb = 64;
   int monitor_interval_s = 10;  // payload-log ingestion; 0: only on POST /api/v1/monitoring/ingest
   int monitor_window_s = 3600;  // length of a monitoring window
+  int pipeline_parallel = 0;    // pipeline steps at once; 0: one per core
   bool quiet = false;
 };
 
@@ -58,9 +65,16 @@ serving::ResolveFn RegistryResolver(registry::RegistryService& registry,
 
 // Alert transitions that notify go to the model version's audit trail
 // (hence to webhooks); error_rate reads serving's request counts.
+// A firing alert also reaches the pipelines whose `on:` names its rule.
 void WireAlerts(monitoring::MonitoringService& monitoring, registry::RegistryService& registry,
-                serving::Deployments& deployments) {
-  monitoring.SetAlertNotifier([&registry](const monitoring::AlertEvent& e, const monitoring::AlertRule& rule) {
+                serving::Deployments& deployments, pipelines::PipelineTriggers& triggers) {
+  monitoring.SetAlertNotifier([&registry, &triggers](const monitoring::AlertEvent& e,
+                                                     const monitoring::AlertRule& rule) {
+    if (e.kind == "firing") {
+      triggers.OnEvent({"alert", rule.name, "",
+                        {{"deployment", e.deployment}, {"model", e.model}, {"version", e.version},
+                         {"value", e.value ? nlohmann::json(*e.value) : nlohmann::json(nullptr)}}});
+    }
     if (e.model.empty()) {  // no monitored data names a model version: no audit trail to record it on
       Log(LogLevel::kWarn, "alert transition not sent to webhooks: no model version served yet",
           {{"rule", rule.name}, {"state", e.kind}});
@@ -124,7 +138,27 @@ int RunServer(ServerFlags flags) {
                          deployments,     Clock::System()};
   monitoring::MonitoringService monitoring(**db, Clock::System(), flags.payloads,
                                            int64_t{flags.monitor_window_s} * 1000);
-  WireAlerts(monitoring, registry, deployments);
+  int parallel = flags.pipeline_parallel > 0 ? flags.pipeline_parallel
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pipelines::LocalExecutor executor(static_cast<size_t>(parallel));
+  pipelines::PipelineServiceOptions pipeline_options;
+  pipeline_options.runs_root = fs::absolute(fs::path(flags.data_dir) / "pipelines").string();
+  pipeline_options.step_command = {fs::read_symlink("/proc/self/exe", ec).string(), "step"};
+  pipelines::PipelineService pipeline_service(**db, &tracking, executor, Clock::System(), pipeline_options);
+  pipelines::PipelineTriggers triggers(pipeline_service, Clock::System());
+  datasets::DatasetService dataset_service(**db, Clock::System(),
+                                           fs::absolute(fs::path(flags.data_dir) / "datasets").string(),
+                                           [&triggers](const datasets::DatasetVersion& v) {
+                                             triggers.OnEvent({"dataset", v.name, "",
+                                                               {{"version", v.version}, {"digest", v.digest}}});
+                                           });
+  WireAlerts(monitoring, registry, deployments, triggers);
+  int bus_id = bus.Subscribe([&triggers](const BusEvent& e) {
+    if (!e.type.starts_with("registry.")) return;
+    nlohmann::json detail = nlohmann::json::object();
+    if (e.version) detail["version"] = *e.version;
+    triggers.OnEvent({"registry", e.subject, e.type.substr(9), detail});
+  });
   api::Router router;
   api::HttpMetrics metrics;
   api::AddHealthRoutes(router, metrics, services, [&monitoring] {
@@ -140,6 +174,8 @@ int RunServer(ServerFlags flags) {
   api::AddServingRoutes(router, deployments);
   api::AddMonitoringRoutes(router, monitoring, registry, Clock::System());
   api::AddAlertRoutes(router, monitoring);
+  api::AddPipelineRoutes(router, pipeline_service);
+  api::AddDatasetRoutes(router, dataset_service);
   if (flags.monitor_interval_s > 0) monitoring.StartIngest(std::chrono::seconds(flags.monitor_interval_s));
 
   api::HttpServerOptions options;
@@ -152,6 +188,14 @@ int RunServer(ServerFlags flags) {
   if (!listeners.ok()) return 1;
   auto& server = listeners->http;
   auto& grpc = listeners->grpc;
+  std::string url = "http://" + (flags.host == "0.0.0.0" ? std::string("127.0.0.1") : flags.host) + ":" +
+                    std::to_string(server->port());
+  pipeline_service.SetStepEnv({{"FERRY_TRACKING_URI", url}, {"MLFLOW_TRACKING_URI", url}});
+  if (Status st = pipeline_service.Start(); !st.ok()) {
+    Log(LogLevel::kError, "cannot start pipelines", {{"error", st.ToString()}});
+    return 1;
+  }
+  triggers.Start(std::chrono::seconds(1));
   Log(LogLevel::kInfo, "ferry server listening",
       {{"url", "http://" + flags.host + ":" + std::to_string(server->port())},
        {"store", flags.store},
@@ -159,6 +203,9 @@ int RunServer(ServerFlags flags) {
   server->Run();
   server.reset();  // joins the worker pool: no handler runs past here
   if (grpc) grpc->Shutdown();
+  bus.Unsubscribe(bus_id);
+  triggers.Stop();
+  pipeline_service.Stop();
   deployments.Stop();
   monitoring.StopIngest();
   webhooks.Stop();
@@ -201,6 +248,10 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
                   "Seconds per monitoring window (profiles, drift and alert evaluation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 7 * 86400));
+  cmd->add_option("--pipeline-parallel", flags->pipeline_parallel,
+                  "Pipeline steps running at once on this machine (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--max-body-mb", flags->max_body_mb,
                   "Largest buffered request body, in MiB (uploads stream)")
       ->capture_default_str();

@@ -5,29 +5,18 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
+#include "core/base64.h"
 
 namespace ferry::monitoring {
 
 namespace {
 
-std::string Base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string Base64(const std::string& bytes) { return Base64Encode(bytes); }
 
 Result<std::string> Unbase64(const std::string& text) {
-  if (text.size() % 4 != 0) return InvalidArgument("stored profile: bad base64");
-  std::string out(3 * (text.size() / 4), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return InvalidArgument("stored profile: bad base64");
-  size_t padding = text.empty() ? 0 : (text.back() == '=') + (text.size() > 1 && text[text.size() - 2] == '=');
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
+  std::optional<std::string> out = Base64Decode(text);
+  if (!out) return InvalidArgument("stored profile: bad base64");
+  return *out;
 }
 
 // Rows per multi-row INSERT (well under both engines' parameter limits).

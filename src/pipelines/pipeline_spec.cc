@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <functional>
 #include <utility>
 
@@ -170,6 +172,66 @@ Result<std::map<std::string, std::string>> StringMap(
   return out;
 }
 
+// A plain (unquoted) YAML scalar as JSON: true/false, an integer, a number,
+// or text; a quoted one is always text.
+nlohmann::json ScalarJson(const Field& f, const std::string& text) {
+  if (f.node.Tag() == "!") return text;
+  if (text == "true" || text == "false") return text == "true";
+  int64_t i = 0;
+  auto [iend, iec] = std::from_chars(text.data(), text.data() + text.size(), i);
+  if (iec == std::errc() && iend == text.data() + text.size()) return i;
+  double d = 0;
+  auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (dec == std::errc() && dend == text.data() + text.size() && std::isfinite(d)) return d;
+  return text;
+}
+
+// A `with` value that is a map or a list, as JSON (built-in steps take
+// structured arguments: a param grid, booster params).
+Result<nlohmann::json> NestedJson(Reader& r, const Field& f) {
+  if (f.node.IsMap()) {
+    ASSIGN_OR_RETURN(Entries entries, r.Map(f));
+    nlohmann::json out = nlohmann::json::object();
+    for (auto& [key, value] : entries) {
+      ASSIGN_OR_RETURN(out[key], NestedJson(r, value));
+    }
+    return out;
+  }
+  if (f.node.IsSequence()) {
+    ASSIGN_OR_RETURN(std::vector<Field> items, r.List(f));
+    nlohmann::json out = nlohmann::json::array();
+    for (const Field& item : items) {
+      ASSIGN_OR_RETURN(nlohmann::json v, NestedJson(r, item));
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+  if (f.node.IsNull()) return nlohmann::json(nullptr);
+  ASSIGN_OR_RETURN(std::string text, r.Text(f, kMaxValueBytes));
+  return ScalarJson(f, text);
+}
+
+// `with`: scalars as written; a map or list as its JSON text.
+Result<std::map<std::string, std::string>> WithMap(Reader& r, const Field& f, const ValueCheck& check) {
+  ASSIGN_OR_RETURN(Entries entries, r.Map(f));
+  std::map<std::string, std::string> out;
+  for (auto& [key, value] : entries) {
+    if (!IsKey(key)) return r.Bad(value.line, f.Where() + " key " + Shown(key) + " must be 1-64 of [A-Za-z0-9_-]");
+    if (value.node.IsNull()) return r.Bad(value, "has no value (write \"\" for an empty string)");
+    std::string text;
+    if (value.node.IsScalar()) {
+      ASSIGN_OR_RETURN(text, r.Text(value, kMaxValueBytes));
+    } else {
+      ASSIGN_OR_RETURN(nlohmann::json j, NestedJson(r, value));
+      text = j.dump();
+      if (text.size() > kMaxValueBytes) return r.Bad(value, "is longer than " + std::to_string(kMaxValueBytes) + " bytes as JSON");
+    }
+    RETURN_IF_ERROR(check(value, text));
+    out.emplace(key, std::move(text));
+  }
+  return out;
+}
+
 Status AnyValue(const Field&, const std::string&) { return Status::Ok(); }
 
 Status ReadRun(Reader& r, Draft& d, const Field& f, StepSpec* s) {
@@ -260,7 +322,7 @@ Status ReadStepKey(Reader& r, Draft& d, const std::string& key, const Field& f,
     };
     ASSIGN_OR_RETURN(s->outputs, StringMap(r, f, check));
   } else if (key == "with") {
-    ASSIGN_OR_RETURN(s->with, StringMap(r, f, template_check));
+    ASSIGN_OR_RETURN(s->with, WithMap(r, f, template_check));
   } else if (key == "params") {
     ASSIGN_OR_RETURN(s->params, StringMap(r, f, template_check));
   } else if (key == "env") {

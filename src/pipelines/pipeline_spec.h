@@ -24,7 +24,8 @@
 //     - name: train              # [A-Za-z0-9_-]{1,64}, unique
 //       run: python train.py     # exactly one of run (a string, for /bin/sh -c, or a
 //       uses: train-xgboost      #   list: argv) and uses (a built-in: BuiltinSteps())
-//       with: {k: v}             # the built-in's arguments (uses only)
+//       with: {k: v}             # the built-in's arguments (uses only); a map or list
+//                                #   value is passed as its JSON text
 //       needs: [validate]        # upstream steps, the DAG's edges (or `needs: validate`)
 //       inputs: [data/train.csv] # files/dirs whose content keys the cache
 //       outputs: {model: model/} # named outputs: relative paths inside the workdir

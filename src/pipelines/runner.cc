@@ -36,9 +36,9 @@ PipelineRun::PipelineRun(const PipelineSpec& spec, RunOptions options, Executor&
 
 Status PipelineRun::Prepare() {
   for (const StepSpec& s : spec_.steps) {
-    if (!s.uses.empty()) {
+    if (!s.uses.empty() && !options_.builtin) {
       return FailedPrecondition("step '" + s.name + "' (line " + std::to_string(s.line) + ") uses the built-in '" +
-                                s.uses + "', and built-in steps are not available yet: use run:");
+                                s.uses + "', and this runner has no built-in steps: use run:");
     }
   }
   params_ = spec_.params;
@@ -71,7 +71,12 @@ Result<CacheInputs> PipelineRun::CacheInputsOf(size_t step) {
   const StepSpec& s = spec_.steps[step];
   auto fill = [&](const std::string& text) { return Substitute(text, params_, outputs_); };
   CacheInputs in;
-  if (!s.shell.empty()) {
+  for (const auto& [key, value] : s.with) {
+    ASSIGN_OR_RETURN(in.with[key], fill(value));
+  }
+  if (!s.uses.empty()) {
+    in.command = options_.builtin(s.uses, in.with);
+  } else if (!s.shell.empty()) {
     ASSIGN_OR_RETURN(std::string shell, fill(s.shell));
     in.command = {"/bin/sh", "-c", shell};
   } else {
@@ -80,7 +85,7 @@ Result<CacheInputs> PipelineRun::CacheInputsOf(size_t step) {
       in.command.push_back(std::move(a));
     }
   }
-  for (auto [from, to] : {std::pair{&s.env, &in.env}, {&s.params, &in.params}, {&s.with, &in.with}}) {
+  for (auto [from, to] : {std::pair{&s.env, &in.env}, {&s.params, &in.params}}) {
     for (const auto& [key, value] : *from) {
       ASSIGN_OR_RETURN((*to)[key], fill(value));
     }
@@ -96,11 +101,19 @@ void PipelineRun::Launch(size_t step) {
   const StepSpec& s = spec_.steps[step];
   StepRecord& r = records_[step];
   r.started_ms = clock_.NowMillis();
+  if (auto reused = options_.reuse.find(s.name); reused != options_.reuse.end()) {
+    r.outputs = reused->second;
+    r.reused = true;
+    outputs_[s.name] = reused->second;
+    return End(step, StepState::kCached, "");
+  }
   Result<CacheInputs> in = CacheInputsOf(step);
   if (!in.ok()) return End(step, StepState::kFailed, in.status().message());
   StepLaunch& launch = launches_[step];
   launch.argv = in->command;
-  launch.env = in->env;
+  launch.env = options_.env;
+  if (options_.step_env) launch.env.merge(options_.step_env(s.name));
+  for (const auto& [key, value] : in->env) launch.env[key] = value;
   launch.workdir = options_.workspace;
   launch.log_path = r.log_path;
   launch.timeout_ms = s.timeout_ms;

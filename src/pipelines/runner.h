@@ -14,8 +14,9 @@
 // ${steps.S.outputs.O} are filled before the step starts. A declared output
 // missing after the command succeeds fails the step.
 //
-// Built-in steps (`uses:`) are not available yet: a run with one is
-// refused up front (FailedPrecondition naming the step and line).
+// Built-in steps (`uses:`) run the command RunOptions::builtin makes from
+// their `with:` arguments (the `ferry step` command); without it a run with
+// one is refused up front (FailedPrecondition naming the step and line).
 //
 // Thread safety: Run blocks the calling thread; Cancel may be called from
 // any other thread.
@@ -43,6 +44,17 @@ struct RunOptions {
   std::string run_dir;                        // this run's folder (created)
   std::map<std::string, std::string> params;  // overrides; an unknown name is InvalidArgument
   const StepCache* cache = nullptr;           // null: every step runs
+  // A resumed run: steps an earlier run completed, with their outputs
+  // (name → absolute path). They end at once as kCached, noted "reused".
+  std::map<std::string, std::map<std::string, std::string>> reuse;
+  // How a built-in step (`uses:`) runs: its argv from the name and the filled
+  // `with:` arguments. Null: a run with a built-in step is refused up front.
+  std::function<std::vector<std::string>(const std::string& uses, const std::map<std::string, std::string>& with)>
+      builtin;
+  std::map<std::string, std::string> env;  // added to every step's environment
+  // More environment for one step, asked when it first starts (e.g. the id of
+  // the step's tracked run); null: none.
+  std::function<std::map<std::string, std::string>(const std::string& step)> step_env;
 };
 
 struct StepRecord {
@@ -55,6 +67,7 @@ struct StepRecord {
   int64_t started_ms = 0, ended_ms = 0;
   std::string log_path;
   std::string cache_key;                        // empty when the step is not cached
+  bool reused = false;                          // kCached from RunOptions::reuse (a resumed run)
   std::map<std::string, std::string> outputs;  // name → absolute path
 };
 

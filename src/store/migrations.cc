@@ -353,6 +353,75 @@ CREATE TABLE monitor_alert_events (
 CREATE INDEX monitor_alert_events_by_rule ON monitor_alert_events(rule, event_id);
 )sql";
 
+// Pipelines (their versions: the YAML as applied), pipeline runs and step
+// runs, and dataset versions (content digests, manifest and profile).
+constexpr const char* kPipelinesDatasets = R"sql(
+CREATE TABLE pipelines (
+  name TEXT PRIMARY KEY,
+  latest_version BIGINT NOT NULL,
+  workspace TEXT NOT NULL,
+  next_schedule_time BIGINT,
+  created_time BIGINT NOT NULL,
+  updated_time BIGINT NOT NULL
+);
+CREATE TABLE pipeline_versions (
+  name TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  yaml TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  created_time BIGINT NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE pipeline_runs (
+  run_id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  trigger_kind TEXT NOT NULL,
+  trigger_detail TEXT NOT NULL,
+  params TEXT NOT NULL,
+  tracking_run_id TEXT NOT NULL DEFAULT '',
+  resumed_from TEXT NOT NULL DEFAULT '',
+  run_dir TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  created_time BIGINT NOT NULL,
+  start_time BIGINT,
+  end_time BIGINT
+);
+CREATE INDEX pipeline_runs_by_pipeline ON pipeline_runs(pipeline, created_time);
+CREATE INDEX pipeline_runs_by_state ON pipeline_runs(state);
+CREATE TABLE pipeline_step_runs (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  exit_code BIGINT NOT NULL DEFAULT 0,
+  timed_out INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  start_time BIGINT,
+  end_time BIGINT,
+  log_path TEXT NOT NULL,
+  cache_key TEXT NOT NULL DEFAULT '',
+  outputs TEXT NOT NULL DEFAULT '{}',
+  reused INTEGER NOT NULL DEFAULT 0,
+  tracking_run_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, step)
+);
+CREATE TABLE dataset_versions (
+  name TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  digest TEXT NOT NULL,
+  source TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  manifest TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  created_time BIGINT NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE INDEX dataset_versions_by_digest ON dataset_versions(digest);
+)sql";
+
 void ReplaceAll(std::string& sql, const std::string& token, const std::string& text) {
   for (size_t pos; (pos = sql.find(token)) != std::string::npos;) {
     sql.replace(pos, token.size(), text);
@@ -386,6 +455,7 @@ const std::vector<Migration>& AllMigrations() {
       {6, "deployments", kDeployments},
       {7, "monitoring", kMonitoring},
       {8, "monitoring labels and alerts", kMonitoringLabelsAlerts},
+      {9, "pipelines and datasets", kPipelinesDatasets},
   };
   return kAll;
 }

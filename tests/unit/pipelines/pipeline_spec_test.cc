@@ -586,3 +586,36 @@ TEST(PipelineSpecTest, SubstituteFillsValues) {
 
 }  // namespace
 }  // namespace ferry::pipelines
+
+namespace ferry::pipelines {
+namespace {
+
+TEST(PipelineSpecWithTest, MapsAndListsArePassedAsJson) {
+  Result<PipelineSpec> r = Parse(
+      "name: p\nsteps:\n  - name: t\n    uses: train-xgboost\n    with:\n"
+      "      params: {max_depth: 3, eta: 0.1, tree_method: hist, quoted: '7', on: true}\n"
+      "      grid: [1, 2.5, x]\n      data: d.csv\n      rounds: 30\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& with = r->steps[0].with;
+  EXPECT_EQ(with.at("params"), R"({"eta":0.1,"max_depth":3,"on":true,"quoted":"7","tree_method":"hist"})");
+  EXPECT_EQ(with.at("grid"), R"([1,2.5,"x"])");
+  EXPECT_EQ(with.at("data"), "d.csv");  // scalars stay as written
+  EXPECT_EQ(with.at("rounds"), "30");
+}
+
+TEST(PipelineSpecWithTest, NestedValuesAreCheckedAndSubstituted) {
+  Result<PipelineSpec> bad = Parse(
+      "name: p\nsteps:\n  - name: t\n    uses: validate\n    with:\n      x: {a: '${params.missing}'}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("missing"), std::string::npos) << bad.status().message();
+  Result<PipelineSpec> ok = Parse(
+      "name: p\nparams: {depth: '4'}\nsteps:\n  - name: t\n    uses: validate\n    with:\n"
+      "      x: {a: '${params.depth}'}\n");
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  Result<std::string> filled = Substitute(ok->steps[0].with.at("x"), {{"depth", "4"}}, {});
+  ASSERT_TRUE(filled.ok());
+  EXPECT_EQ(*filled, R"({"a":"4"})");
+}
+
+}  // namespace
+}  // namespace ferry::pipelines
