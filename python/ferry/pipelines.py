@@ -1,6 +1,6 @@
-"""Pipeline calls of the Ferry client: apply a pipeline file to the server,
-start runs, follow them, read step logs, cancel and resume. Mixed into
-`ferry.Client`.
+"""Pipeline and dataset calls of the Ferry client: apply a pipeline file to
+the server, start runs, follow them, read step logs, cancel and resume;
+register dataset versions and compare them. Mixed into `ferry.Client`.
 
     client.apply_pipeline("pipeline.yaml")                  # workspace: the file's folder
     run = client.start_pipeline("train", params={"rows": 500})
@@ -8,6 +8,8 @@ start runs, follow them, read step logs, cancel and resume. Mixed into
     run["state"], [(s["step"], s["state"]) for s in run["steps"]]
     print(client.pipeline_log(run["run_id"], "train"))
     client.resume_pipeline_run(run["run_id"])               # a failed run, from the failed step
+    client.register_dataset("credit", "/data/credit/")      # a new version when the content changed
+    client.dataset_diff("credit", 1, 2)["tables"][0]["schema"]
 """
 
 from __future__ import annotations
@@ -87,3 +89,25 @@ class PipelinesMixin:
     def resume_pipeline_run(self, run_id: str) -> Dict[str, Any]:
         """A new run of a failed or cancelled run that reuses its completed steps."""
         return self._call("POST", f"/pipeline-runs/{_q(run_id)}/resume")["run"]
+
+    def register_dataset(self, name: str, path: str, description: str = "") -> Dict[str, Any]:
+        """Registers the file or folder at `path` (read by the server) as a new
+        version of dataset `name`, unless its content equals the latest version.
+        Returns {"dataset": {...}, "created": bool}."""
+        return self._call("POST", "/datasets", {"name": name, "path": os.path.abspath(path),
+                                                "description": description})
+
+    def datasets(self) -> List[Dict[str, Any]]:
+        """The latest version of every dataset."""
+        return self._call("GET", "/datasets")["datasets"]
+
+    def dataset_versions(self, name: str) -> List[Dict[str, Any]]:
+        return self._call("GET", f"/datasets/{_q(name)}/versions")["versions"]
+
+    def dataset(self, name: str, version: Any = "latest") -> Dict[str, Any]:
+        """One version with its manifest (files, digests) and profile (tables, columns)."""
+        return self._call("GET", f"/datasets/{_q(name)}/versions/{_q(version)}")["dataset"]
+
+    def dataset_diff(self, name: str, a: Any, b: Any = "latest") -> Dict[str, Any]:
+        """Schema, profile and file differences from version `a` to version `b`."""
+        return self._call("GET", f"/datasets/{_q(name)}/diff", params={"a": a, "b": b})

@@ -50,3 +50,22 @@ def test_errors_name_the_field(ferry_url, tmp_path):
     with pytest.raises(FerryError) as e:
         client.start_pipeline("no-such-pipeline")
     assert e.value.status == 404
+
+
+def test_datasets(ferry_url, tmp_path):
+    client = Client(ferry_url)
+    name = f"ds-{uuid.uuid4().hex[:8]}"
+    (tmp_path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(100)))
+    first = client.register_dataset(name, str(tmp_path / "t.csv"), "first")
+    assert first["created"] and first["dataset"]["version"] == 1
+    assert not client.register_dataset(name, str(tmp_path / "t.csv"))["created"]
+    (tmp_path / "t.csv").write_text("a,b,c\n" + "".join(f"{i + 50},{i % 3},x\n" for i in range(100)))
+    assert client.register_dataset(name, str(tmp_path / "t.csv"))["dataset"]["version"] == 2
+    assert [v["version"] for v in client.dataset_versions(name)] == [2, 1]
+    assert client.dataset(name, 1)["profile"]["tables"][0]["rows"] == 100
+    diff = client.dataset_diff(name, 1)
+    assert [c["name"] for c in diff["tables"][0]["schema"]["added"]] == ["c"]
+    assert name in [d["name"] for d in client.datasets()]
+    with pytest.raises(FerryError) as e:
+        client.register_dataset("bad/name", str(tmp_path / "t.csv"))
+    assert e.value.status == 400 and "name" in str(e.value)

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/quickstart/quickstart.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   ferry::cli::AddDriftCommand(app, exit_code);
   ferry::cli::AddCheckCommand(app, exit_code);
   ferry::cli::AddStepCommand(app, exit_code);
+  ferry::cli::AddQuickstartCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/listeners.h"
 #include "core/log.h"
+#include "pipelines/kubernetes_executor.h"
 #include "pipelines/local_executor.h"
 #include "pipelines/pipeline_service.h"
 #include "pipelines/triggers.h"
@@ -35,6 +36,9 @@ struct ServerFlags {
   int monitor_interval_s = 10;  // payload-log ingestion; 0: only on POST /api/v1/monitoring/ingest
   int monitor_window_s = 3600;  // length of a monitoring window
   int pipeline_parallel = 0;    // pipeline steps at once; 0: one per core
+  std::string pipeline_executor = "local";  // or "kubernetes"
+  std::string advertise_url;  // how pipeline steps reach this server; default: the listening URL
+  pipelines::KubernetesExecutorOptions k8s;
   bool quiet = false;
 };
 
@@ -73,7 +77,8 @@ void WireAlerts(monitoring::MonitoringService& monitoring, registry::RegistrySer
     if (e.kind == "firing") {
       triggers.OnEvent({"alert", rule.name, "",
                         {{"deployment", e.deployment}, {"model", e.model}, {"version", e.version},
-                         {"value", e.value ? nlohmann::json(*e.value) : nlohmann::json(nullptr)}}});
+                         {"value", e.value ? nlohmann::json(*e.value) : nlohmann::json(nullptr)}},
+                        rule.pipeline});
     }
     if (e.model.empty()) {  // no monitored data names a model version: no audit trail to record it on
       Log(LogLevel::kWarn, "alert transition not sent to webhooks: no model version served yet",
@@ -140,11 +145,25 @@ int RunServer(ServerFlags flags) {
                                            int64_t{flags.monitor_window_s} * 1000);
   int parallel = flags.pipeline_parallel > 0 ? flags.pipeline_parallel
                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  pipelines::LocalExecutor executor(static_cast<size_t>(parallel));
+  std::unique_ptr<pipelines::Executor> executor;
   pipelines::PipelineServiceOptions pipeline_options;
   pipeline_options.runs_root = fs::absolute(fs::path(flags.data_dir) / "pipelines").string();
-  pipeline_options.step_command = {fs::read_symlink("/proc/self/exe", ec).string(), "step"};
-  pipelines::PipelineService pipeline_service(**db, &tracking, executor, Clock::System(), pipeline_options);
+  if (flags.pipeline_executor == "kubernetes") {
+    auto k8s = pipelines::KubernetesExecutor::Create(flags.k8s);
+    if (!k8s.ok()) {
+      Log(LogLevel::kError, "cannot set up the Kubernetes executor", {{"error", k8s.status().ToString()}});
+      return 1;
+    }
+    executor = std::move(*k8s);
+    pipeline_options.runs_in_workspace = true;       // the pods see the workspace volume only
+    pipeline_options.step_command = {"ferry", "step"};  // the image's ferry, from its PATH
+  } else {
+    executor = std::make_unique<pipelines::LocalExecutor>(static_cast<size_t>(parallel));
+  }
+  if (pipeline_options.step_command.empty()) {
+    pipeline_options.step_command = {fs::read_symlink("/proc/self/exe", ec).string(), "step"};
+  }
+  pipelines::PipelineService pipeline_service(**db, &tracking, *executor, Clock::System(), pipeline_options);
   pipelines::PipelineTriggers triggers(pipeline_service, Clock::System());
   datasets::DatasetService dataset_service(**db, Clock::System(),
                                            fs::absolute(fs::path(flags.data_dir) / "datasets").string(),
@@ -190,6 +209,7 @@ int RunServer(ServerFlags flags) {
   auto& grpc = listeners->grpc;
   std::string url = "http://" + (flags.host == "0.0.0.0" ? std::string("127.0.0.1") : flags.host) + ":" +
                     std::to_string(server->port());
+  if (!flags.advertise_url.empty()) url = flags.advertise_url;
   pipeline_service.SetStepEnv({{"FERRY_TRACKING_URI", url}, {"MLFLOW_TRACKING_URI", url}});
   if (Status st = pipeline_service.Start(); !st.ok()) {
     Log(LogLevel::kError, "cannot start pipelines", {{"error", st.ToString()}});
@@ -248,6 +268,19 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
                   "Seconds per monitoring window (profiles, drift and alert evaluation)")
       ->capture_default_str()
       ->check(CLI::Range(1, 7 * 86400));
+  cmd->add_option("--pipeline-executor", flags->pipeline_executor,
+                  "Where pipeline steps run: local (processes here) or kubernetes (a Job per step, via kubectl; "
+                  "deploy/kubernetes/README.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "kubernetes"}));
+  cmd->add_option("--advertise-url", flags->advertise_url,
+                  "The URL pipeline steps use to reach this server (default: the one it listens on)");
+  cmd->add_option("--k8s-image", flags->k8s.job.image, "Kubernetes executor: the steps' image (holding ferry)");
+  cmd->add_option("--k8s-namespace", flags->k8s.job.namespace_name, "Kubernetes executor: the Jobs' namespace");
+  cmd->add_option("--k8s-pvc", flags->k8s.job.workspace_pvc,
+                  "Kubernetes executor: the claim mounted at each pipeline's workspace");
+  cmd->add_option("--k8s-service-account", flags->k8s.job.service_account, "Kubernetes executor: the pods' account");
+  cmd->add_option("--kubectl", flags->k8s.kubectl, "Kubernetes executor: the kubectl to run")->capture_default_str();
   cmd->add_option("--pipeline-parallel", flags->pipeline_parallel,
                   "Pipeline steps running at once on this machine (0: one per core)")
       ->capture_default_str()

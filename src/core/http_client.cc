@@ -73,7 +73,18 @@ Result<HttpReply> HttpSend(const HttpCallSpec& spec) {
   }
   beast::error_code ignored;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  return HttpReply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
+  HttpReply reply{static_cast<int>(parser.get().result_int()), std::move(parser.get().body()), {}};
+  for (const auto& field : parser.get()) {
+    reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return reply;
+}
+
+std::string HttpReply::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (beast::iequals(k, beast::string_view(name.data(), name.size()))) return v;
+  }
+  return "";
 }
 
 }  // namespace ferry

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct HttpCallSpec {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header of that name (case-insensitive), or "".
+  std::string Header(std::string_view name) const;
 };
 
 // kInvalidArgument for a URL that is not http://; kUnavailable (naming the

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "pipelines/pipeline_spec.h"
 
 namespace ferry::pipelines {
 
@@ -27,6 +28,7 @@ struct StepLaunch {
   std::string workdir;                     // the command's working directory
   std::string log_path;                    // stdout and stderr, appended
   int64_t timeout_ms = 3600 * 1000;
+  Resources resources;  // the step's hints (Kubernetes requests and limits); 0: none
 };
 
 struct StepExit {

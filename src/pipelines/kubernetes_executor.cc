@@ -125,7 +125,7 @@ Status KubernetesExecutor::Start(const StepLaunch& launch,
   if (!done)
     return InvalidArgument("step launch " + QuotedForMessage(launch.id) +
                            ": no done callback");
-  Resources hints = options_.resources ? options_.resources(launch) : Resources{};
+  Resources hints = options_.resources ? options_.resources(launch) : launch.resources;
   ASSIGN_OR_RETURN(nlohmann::json manifest, JobManifest(launch, hints, options_.job));
   std::vector<std::thread> finished;
   {

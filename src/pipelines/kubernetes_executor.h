@@ -66,8 +66,9 @@ struct KubernetesExecutorOptions {
   std::chrono::milliseconds request_timeout{30000};  // each call but logs
   std::chrono::milliseconds logs_timeout{600000};    // `kubectl logs`
   std::chrono::milliseconds deadline_slack{120000};  // past the timeout, before giving up
-  // The step's resource hints (the runner knows them; StepLaunch does not
-  // carry them). Null: no hints. Called on the thread calling Start.
+  // Overrides the step's resource hints (StepLaunch::resources, which the
+  // runner fills from the spec). Null: the launch's. Called on the thread
+  // calling Start.
   std::function<Resources(const StepLaunch&)> resources;
   // Where manifests and kubectl's output go; empty: the system's temp dir.
   std::string scratch_dir;

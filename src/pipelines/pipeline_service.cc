@@ -212,7 +212,8 @@ Result<PipelineRunInfo> PipelineService::Create(const std::string& name, int64_t
   run.trigger_detail = trigger.detail.dump();
   run.params = params;
   run.resumed_from = resumed_from;
-  run.run_dir = (fs::path(options_.runs_root) / name / run.run_id).string();
+  run.run_dir = options_.runs_in_workspace ? (fs::path(info.workspace) / ".ferry" / "runs" / run.run_id).string()
+                                            : (fs::path(options_.runs_root) / name / run.run_id).string();
   run.created_ms = clock_.NowMillis();
   for (size_t i = 0; i < spec.steps.size(); ++i) {
     StepRunInfo& s = run.steps.emplace_back();

@@ -44,6 +44,9 @@ class StepCache;
 
 struct PipelineServiceOptions {
   std::string runs_root;                  // where run folders go
+  // Run folders in <workspace>/.ferry/runs/ instead: for executors whose steps
+  // see only the workspace (a Kubernetes volume), not the server's disk.
+  bool runs_in_workspace = false;
   std::vector<std::string> step_command;  // argv before "<uses> --with JSON" for built-in steps; empty: none
   std::map<std::string, std::string> env;  // given to every step (the server's URL)
 };

@@ -117,6 +117,7 @@ void PipelineRun::Launch(size_t step) {
   launch.workdir = options_.workspace;
   launch.log_path = r.log_path;
   launch.timeout_ms = s.timeout_ms;
+  launch.resources = s.resources;
   std::string step_dir = (fs::path(options_.run_dir) / "steps" / s.name).string();
   launch.env["FERRY_PIPELINE"] = spec_.name;
   launch.env["FERRY_STEP"] = s.name;

@@ -1,5 +1,7 @@
 #include "pipelines/triggers.h"
 
+#include <algorithm>
+
 #include "core/log.h"
 #include "pipelines/cron.h"
 
@@ -87,24 +89,31 @@ int PipelineTriggers::RunEvent(const PipelineEvent& event) {
   auto specs = service_.LatestSpecs();
   if (!specs.ok()) return 0;
   int started = 0;
-  for (const auto& [info, spec] : *specs) {
-    for (const TriggerEvent& on : spec.on) {
-      if (!Matches(on, event)) continue;
-      nlohmann::json detail = event.detail;
-      detail["kind"] = event.kind;
-      detail["name"] = event.name;
-      if (!event.action.empty()) detail["action"] = event.action;
-      auto run = service_.StartRun(info.name, {}, Trigger{event.kind, detail});
-      if (!run.ok()) {
-        Log(LogLevel::kWarn, "pipeline run on an event not started",
-            {{"pipeline", info.name}, {"event", event.kind + " " + event.name}, {"error", run.status().ToString()}});
-      } else {
-        Log(LogLevel::kInfo, "pipeline run started by an event",
-            {{"pipeline", info.name}, {"event", event.kind + " " + event.name}, {"run", run->run_id}});
-        ++started;
-      }
-      break;  // one run per pipeline per event
+  nlohmann::json detail = event.detail;
+  detail["kind"] = event.kind;
+  detail["name"] = event.name;
+  if (!event.action.empty()) detail["action"] = event.action;
+  auto start = [&](const std::string& pipeline) {
+    auto run = service_.StartRun(pipeline, {}, Trigger{event.kind, detail});
+    if (!run.ok()) {
+      Log(LogLevel::kWarn, "pipeline run on an event not started",
+          {{"pipeline", pipeline}, {"event", event.kind + " " + event.name}, {"error", run.status().ToString()}});
+      return;
     }
+    Log(LogLevel::kInfo, "pipeline run started by an event",
+        {{"pipeline", pipeline}, {"event", event.kind + " " + event.name}, {"run", run->run_id}});
+    ++started;
+  };
+  for (const auto& [info, spec] : *specs) {
+    bool named = info.name == event.pipeline;
+    bool listed = std::any_of(spec.on.begin(), spec.on.end(), [&](const TriggerEvent& on) { return Matches(on, event); });
+    if (named || listed) start(info.name);  // one run per pipeline per event
+  }
+  if (!event.pipeline.empty() && std::none_of(specs->begin(), specs->end(), [&](const auto& p) {
+        return p.first.name == event.pipeline;
+      })) {
+    Log(LogLevel::kWarn, "an event names a pipeline that does not exist",
+        {{"pipeline", event.pipeline}, {"event", event.kind + " " + event.name}});
   }
   return started;
 }

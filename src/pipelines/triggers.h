@@ -5,7 +5,8 @@
 //   - Events: `on:` entries of each pipeline's latest version are matched
 //     against events — an alert rule firing, a dataset version registered, a
 //     registry action on a model — and every match starts a run with the
-//     event as its trigger detail. Each pipeline's concurrency policy applies.
+//     event as its trigger detail; so does the pipeline an alert rule names
+//     (`pipeline:`). Each pipeline's concurrency policy applies.
 //
 // OnEvent only queues (it is called from publishers' threads, which must not
 // wait); the loop thread matches and starts runs. Thread-safe.
@@ -29,6 +30,9 @@ struct PipelineEvent {
   std::string name;    // the rule, the dataset, the model
   std::string action;  // registry: the audit action (set_alias, create_version, ...); else ""
   nlohmann::json detail = nlohmann::json::object();
+  // A pipeline the event names itself (an alert rule's `pipeline:`): started
+  // whether or not its `on:` lists the event. Empty: only `on:` matches.
+  std::string pipeline;
 };
 
 // Whether a pipeline's `on:` entry matches the event.

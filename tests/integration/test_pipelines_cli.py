@@ -122,3 +122,39 @@ def test_ctrl_c_cancels_the_run_and_stops_its_steps(tmp_path):
     pid = int((tmp_path / "a.pid").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # the step's process is gone, not orphaned
+
+
+def test_builtin_data_steps_run_without_a_server(tmp_path):
+    rows = ["x0,x1,y"] + [f"{i % 7},{(i * 13) % 11},{int(i % 7 > 3)}" for i in range(300)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "p.yaml").write_text("""
+name: local-builtins
+steps:
+  - name: check
+    uses: validate
+    with: {data: d.csv, expectations: {columns: {y: {allowed: ["0", "1"]}}}}
+  - name: train
+    needs: [check]
+    uses: train-xgboost
+    with: {data: d.csv, label: y, num_boost_round: 5}
+    outputs: {model: model}
+  - name: score
+    needs: [train]
+    uses: evaluate
+    with: {model: "${steps.train.outputs.model}", data: d.csv, label: y}
+    outputs: {metrics: metrics.json}
+  - name: register
+    needs: [train]
+    uses: register
+    with: {model: m, run_id: abc}
+""")
+    env = {k: v for k, v in os.environ.items() if k not in ("FERRY_TRACKING_URI", "FERRY_URL")}
+    p = subprocess.run([os.environ.get("FERRY_BIN", str(REPO / "build/release/ferry")), "pipeline", "run", "p.yaml"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 1, p.stdout + p.stderr
+    runs = sorted((tmp_path / ".ferry" / "runs").iterdir())
+    steps = runs[-1] / "steps"
+    assert (steps / "train" / "model" / "MLmodel").exists()
+    assert '"auc": 1' in (steps / "score" / "metrics.json").read_text()  # y is a function of x0
+    log = (runs[-1] / "logs" / "register.log").read_text()
+    assert "needs a Ferry server: FERRY_TRACKING_URI is not set" in log

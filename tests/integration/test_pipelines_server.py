@@ -397,3 +397,61 @@ def test_bad_input_is_named(srv, tmp_path):
     r = requests.post(f"{srv.url}/api/v1/pipeline-runs/{run['run_id']}/cancel")
     assert r.status_code == 409 and "already ended" in r.json()["error"]["message"]
     assert requests.get(f"{srv.url}/api/v1/pipeline-runs/nope").status_code == 404
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# A stand-in for kubectl and the API server (no cluster can run here): keeps
+# each created Job, says every Job completed, and prints a log line.
+dir=$(dirname "$0")
+while [ $# -gt 0 ]; do case "$1" in --*) shift;; *) break;; esac; done
+verb=$1; shift
+case "$verb" in
+create) cp "$2" "$dir/job-$(date +%s%N).json"; echo "job.batch/created";;
+get) if [ "$1" = pods ]; then echo '{"items":[]}';
+     else echo '{"status":{"conditions":[{"type":"Complete","status":"True"}],"succeeded":1}}'; fi;;
+logs) echo "ran in the cluster";;
+delete) echo "deleted";;
+esac
+"""
+
+
+def test_the_server_runs_steps_as_kubernetes_jobs(tmp_path):
+    import json
+    kube = tmp_path / "kube"
+    kube.mkdir()
+    (kube / "kubectl").write_text(FAKE_KUBECTL)
+    (kube / "kubectl").chmod(0o755)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    s = ServerProcess("sqlite", tmp_path / "server", [
+        "--pipeline-executor", "kubernetes", "--kubectl", str(kube / "kubectl"), "--k8s-image", "ghcr.io/x/ferry:1",
+        "--k8s-namespace", "ml", "--k8s-pvc", "workspace", "--advertise-url", "http://ferry.ml.svc:5000"])
+    s.start()
+    try:
+        apply(s, ws, """
+name: on-k8s
+steps:
+  - name: prepare
+    run: echo prepare
+    resources: {cpu: 2, memory: 1Gi}
+  - name: check
+    needs: [prepare]
+    uses: validate
+    with: {data: d.csv, expectations: {columns: {}}}
+""")
+        run = wait_end(s, start(s, "on-k8s")["run_id"])
+        assert run["state"] == "succeeded", run["error"]
+        log = requests.get(f"{s.url}/api/v1/pipeline-runs/{run['run_id']}/logs/prepare").json()["text"]
+        assert "ran in the cluster" in log
+        jobs = [json.loads(p.read_text()) for p in sorted(kube.glob("job-*.json"))]
+        assert len(jobs) == 2
+        prepare, check = (j["spec"]["template"]["spec"]["containers"][0] for j in jobs)
+        assert prepare["command"] == ["/bin/sh", "-c", "echo prepare"]
+        assert prepare["resources"]["requests"] == {"cpu": "2", "memory": "1Gi"}
+        assert check["command"][:3] == ["ferry", "step", "validate"]  # the image's ferry
+        env = {e["name"]: e["value"] for e in check["env"]}
+        assert env["FERRY_TRACKING_URI"] == "http://ferry.ml.svc:5000"
+        assert env["FERRY_STEP_DIR"].startswith(str(ws / ".ferry" / "runs"))  # on the shared volume
+        assert prepare["workingDir"] == str(ws) and jobs[0]["metadata"]["namespace"] == "ml"
+    finally:
+        assert s.stop() == 0, s.log_tail()

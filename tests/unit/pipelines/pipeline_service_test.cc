@@ -240,6 +240,8 @@ TEST_P(PipelineServiceTest, EventsStartThePipelinesThatNameThem) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].trigger_kind, "alert");
   EXPECT_NE(runs[0].trigger_detail.find("\"deployment\":\"d\""), std::string::npos);
+  triggers.OnEvent({"alert", "unlisted-rule", "", {}, "on-alias"});  // a rule's `pipeline:` names it
+  EXPECT_EQ(triggers.Pass(), 1);
   for (const char* p : {"on-drift", "on-alias"}) {
     auto list = Must(service_->Runs(p, 10));
     EXPECT_EQ(Ended(list[0].run_id).state, kRunSucceeded);
