@@ -1,7 +1,10 @@
 """Scheduler overhead: a 1,000-step fan-out/fan-in pipeline of no-op steps
 (start -> 998 parallel steps -> end), run by `ferry pipeline run`, by a
 `ferry server` (every step recorded in SQLite and tracked as a child run),
-and by Prefect's local runner on this machine, in one run.
+by Prefect's local runner and by Apache Airflow's `airflow dags test` on this
+machine, in one run. Airflow runs a DAG's tasks one at a time in `dags test`
+(about a second each here), so it gets a smaller DAG of the same shape
+(--airflow-steps, default 100) and is compared per step.
 
 Ferry's steps are processes (`true`): what a step costs there includes fork and
 exec. Prefect is measured two ways: tasks that return at once (its pure
@@ -9,7 +12,8 @@ orchestration cost), and tasks that run the same `true` process (like for
 like). Prints seconds per run, ms per step and the ratios.
 
     python3 bench/pipelines/fanout_bench.py --ferry build/release/ferry \
-        [--prefect-python /tmp/prefectvenv/bin/python] [--repeats 3]
+        [--prefect-python /tmp/prefectvenv/bin/python] \
+        [--airflow /tmp/airflowvenv/bin/airflow --airflow-steps 100] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -113,6 +117,42 @@ def time_ferry_server(binary: str, folder: Path, parallel: int, repeats: int) ->
         server.wait(timeout=60)
 
 
+AIRFLOW_DAG = textwrap.dedent("""
+    import os
+    from datetime import datetime
+    from airflow.sdk import DAG, task
+
+    N = int(os.environ["FAN_STEPS"])
+
+    @task
+    def step():
+        return None
+
+    with DAG("fan", start_date=datetime(2026, 1, 1), schedule=None, catchup=False):
+        start = step.override(task_id="start")()
+        middle = [step.override(task_id=f"s{i}")() for i in range(N - 2)]
+        end = step.override(task_id="end")()
+        start >> middle >> end
+""")
+
+
+def time_airflow(airflow: str, folder: Path, steps: int) -> float:
+    """`airflow dags test` of the fan-out (no-op Python tasks): the DAG run's
+    own duration as Airflow logs it (run_duration=...)."""
+    home = folder / "airflow-home"
+    (home / "dags").mkdir(parents=True, exist_ok=True)
+    (home / "dags" / "fan.py").write_text(AIRFLOW_DAG)
+    env = dict(os.environ, AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False",
+               AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"), FAN_STEPS=str(steps))
+    if not (home / "airflow.db").exists():
+        subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, check=True)
+    out = subprocess.run([airflow, "dags", "test", "fan"], env=env, capture_output=True, text=True)
+    text = out.stdout + out.stderr
+    if out.returncode != 0 or "run_duration=" not in text:
+        sys.exit(f"airflow failed: {text[-2000:]}")
+    return float(text.split("run_duration=")[-1].split(",")[0])
+
+
 def time_prefect(python: str, folder: Path, mode: str, parallel: int) -> float:
     script = folder / "prefect_fan.py"
     script.write_text(PREFECT_FLOW)
@@ -129,6 +169,8 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--ferry", default="build/release/ferry")
     p.add_argument("--prefect-python", default="")
+    p.add_argument("--airflow", default="", help="the airflow command of a venv with apache-airflow")
+    p.add_argument("--airflow-steps", type=int, default=100)
     p.add_argument("--parallel", type=int, default=os.cpu_count() or 2)
     p.add_argument("--repeats", type=int, default=3)
     a = p.parse_args()
@@ -142,12 +184,18 @@ def main() -> None:
             for mode in ("noop", "process"):
                 results[f"prefect ({mode} tasks)"] = [time_prefect(a.prefect_python, folder, mode, a.parallel)
                                                       for _ in range(a.repeats)]
-    ferry = statistics.median(results["ferry"])
-    print(f"{STEPS}-step fan-out/fan-in, parallel {a.parallel}, median of {a.repeats}")
+        if a.airflow:
+            results["airflow dags test"] = [time_airflow(a.airflow, folder, a.airflow_steps)
+                                            for _ in range(a.repeats)]
+    steps = {name: a.airflow_steps if name.startswith("airflow") else STEPS for name in results}
+    ferry = statistics.median(results["ferry"]) / STEPS
+    print(f"{STEPS}-step fan-out/fan-in (Airflow: {a.airflow_steps} steps), parallel {a.parallel}, "
+          f"median of {a.repeats}")
     for name, runs in results.items():
         m = statistics.median(runs)
-        ratio = "" if name == "ferry" else f"  ({m / ferry:.1f}x Ferry's time)"
-        print(f"  {name:26s} {m:7.3f} s  {1000 * m / STEPS:6.2f} ms/step{ratio}")
+        per_step = m / steps[name]
+        ratio = "" if name == "ferry" else f"  ({per_step / ferry:.1f}x Ferry's time per step)"
+        print(f"  {name:26s} {m:7.3f} s for {steps[name]:4d}  {1000 * per_step:7.2f} ms/step{ratio}")
 
 
 if __name__ == "__main__":

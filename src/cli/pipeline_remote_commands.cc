@@ -69,10 +69,14 @@ bool FollowLog(const ClientFlags& flags, const std::string& run_id, const std::s
                   "/api/v1/pipeline-runs/" + Encode(run_id) + "/logs/" + Encode(step) + "?offset=" +
                       std::to_string(offset));
     if (!r) return false;
-    std::cout << r->value("text", "") << std::flush;
+    std::string text = r->value("text", "");
+    std::cout << text << std::flush;
     offset = r->value("next_offset", offset);
-    if (!follow || r->value("complete", false)) return true;
-    if (r->value("text", "").empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (r->value("complete", false)) return true;
+    if (text.empty()) {
+      if (!follow) return true;  // all that is written so far
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
   }
 }
 

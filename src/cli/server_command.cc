@@ -195,7 +195,6 @@ int RunServer(ServerFlags flags) {
   api::AddAlertRoutes(router, monitoring);
   api::AddPipelineRoutes(router, pipeline_service);
   api::AddDatasetRoutes(router, dataset_service);
-  if (flags.monitor_interval_s > 0) monitoring.StartIngest(std::chrono::seconds(flags.monitor_interval_s));
 
   api::HttpServerOptions options;
   options.host = flags.host;
@@ -204,18 +203,25 @@ int RunServer(ServerFlags flags) {
   options.worker_threads = flags.workers;
   options.max_body_bytes = flags.max_body_mb << 20;
   auto listeners = StartListeners(options, flags.grpc_port, router, metrics, deployments);
-  if (!listeners.ok()) return 1;
+  if (!listeners.ok()) {
+    bus.Unsubscribe(bus_id);
+    return 1;
+  }
   auto& server = listeners->http;
   auto& grpc = listeners->grpc;
-  std::string url = "http://" + (flags.host == "0.0.0.0" ? std::string("127.0.0.1") : flags.host) + ":" +
-                    std::to_string(server->port());
+  std::string host = flags.host == "0.0.0.0" ? "127.0.0.1" : flags.host == "::" ? "::1" : flags.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+  std::string url = "http://" + host + ":" + std::to_string(server->port());
   if (!flags.advertise_url.empty()) url = flags.advertise_url;
   pipeline_service.SetStepEnv({{"FERRY_TRACKING_URI", url}, {"MLFLOW_TRACKING_URI", url}});
   if (Status st = pipeline_service.Start(); !st.ok()) {
     Log(LogLevel::kError, "cannot start pipelines", {{"error", st.ToString()}});
+    bus.Unsubscribe(bus_id);
     return 1;
   }
+  // Last: its alert notifier reaches the triggers, which must be running.
   triggers.Start(std::chrono::seconds(1));
+  if (flags.monitor_interval_s > 0) monitoring.StartIngest(std::chrono::seconds(flags.monitor_interval_s));
   Log(LogLevel::kInfo, "ferry server listening",
       {{"url", "http://" + flags.host + ":" + std::to_string(server->port())},
        {"store", flags.store},

@@ -120,20 +120,28 @@ Result<std::string> VersionArg(const Json& with) {
 namespace ferry::cli {
 namespace {
 
-int RunStep(const std::string& name, const std::string& with_text) {
-  Json with = Json::parse(with_text.empty() ? "{}" : with_text, nullptr, false);
-  if (with.is_discarded() || !with.is_object()) return step::Fail(InvalidArgument("--with: must be a JSON object"));
+int Dispatch(const std::string& name, const Json& with) {
   if (name == "train-xgboost") return step::TrainXgboost(with);
   if (name == "evaluate") return step::Evaluate(with);
   if (name == "validate") return step::Validate(with);
-  Result<Json> r = name == "register" ? step::Register(with)
-                   : name == "gate"   ? step::Gate(with, false)
+  Result<Json> r = name == "register"  ? step::Register(with)
+                   : name == "gate"    ? step::Gate(with, false)
                    : name == "promote" ? step::Gate(with, true)
                    : name == "deploy"  ? step::Deploy(with)
                                        : Result<Json>(InvalidArgument("no built-in step '" + name +
                                                                       "' (built-ins: train-xgboost, evaluate, "
                                                                       "validate, register, gate, promote, deploy)"));
   return r.ok() ? 0 : step::Fail(r.status());
+}
+
+int RunStep(const std::string& name, const std::string& with_text) {
+  Json with = Json::parse(with_text.empty() ? "{}" : with_text, nullptr, false);
+  if (with.is_discarded() || !with.is_object()) return step::Fail(InvalidArgument("--with: must be a JSON object"));
+  try {
+    return Dispatch(name, with);
+  } catch (const std::exception& e) {  // a value of an unexpected type, a file system error
+    return step::Fail(Internal(std::string("step '") + name + "' stopped: " + e.what()));
+  }
 }
 
 }  // namespace

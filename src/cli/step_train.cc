@@ -148,6 +148,18 @@ Result<Trained> Sweep(const Json& base, const Json& sweep, const std::string& se
   return *best;
 }
 
+// A retried attempt runs in the same step folder: what an earlier attempt
+// left there (inside the step's own folder only) is removed first.
+void ClearEarlierAttempt(const std::string& path) {
+  std::string step_dir = Env("FERRY_STEP_DIR");
+  if (step_dir.empty()) return;
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
+  fs::path dir = fs::weakly_canonical(step_dir, ec);
+  auto rel = p.lexically_relative(dir);
+  if (!rel.empty() && *rel.begin() != ".." && rel != ".") fs::remove_all(p, ec);
+}
+
 }  // namespace
 
 int TrainXgboost(const Json& with) {
@@ -157,6 +169,8 @@ int TrainXgboost(const Json& with) {
   Json sweep = args.value("sweep", Json());
   for (const char* k : {"dataset", "select", "sweep"}) args.erase(k);
   std::string output = args.contains("output") ? args["output"].get<std::string>() : OutputPath("model", "model");
+  ClearEarlierAttempt(output);
+  ClearEarlierAttempt(OutputPath("trials", "trials"));
   Result<Trained> trained = [&]() -> Result<Trained> {
     if (!sweep.is_null()) return Sweep(args, sweep, select, output);
     Trained t;

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 constexpr int64_t kMaxLogChunk = 1 << 20;
+constexpr const char* kServerStopped = "the server stopped during the run";
 
 std::optional<int64_t> NextScheduled(const PipelineSpec& spec, int64_t now_ms) {
   if (spec.schedule.empty()) return std::nullopt;
@@ -78,13 +79,12 @@ std::vector<std::string> BuiltinArgv(const std::vector<std::string>& prefix, con
                                      const std::map<std::string, std::string>& with) {
   Json args = Json::object();
   for (const auto& [key, value] : with) {
-    Json parsed = Json::parse(value, nullptr, false);
-    bool structured = !parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean() || parsed.is_object() ||
-                                                 parsed.is_array());
-    args[key] = structured ? parsed : Json(value);
+    bool structured = !value.empty() && (value[0] == '{' || value[0] == '[');
+    Json parsed = structured ? Json::parse(value, nullptr, false) : Json();
+    args[key] = structured && !parsed.is_discarded() ? parsed : Json(value);
   }
   std::vector<std::string> argv = prefix;
-  argv.insert(argv.end(), {uses, "--with", args.dump()});
+  argv.insert(argv.end(), {uses, "--with", args.dump(-1, ' ', false, Json::error_handler_t::replace)});
   return argv;
 }
 
@@ -99,11 +99,12 @@ PipelineService::PipelineService(store::Database& db, tracking::TrackingService*
 PipelineService::~PipelineService() { Stop(); }
 
 Status PipelineService::Start() {
-  ASSIGN_OR_RETURN(int64_t failed, store_.FailInterrupted("the server stopped during the run"));
-  if (failed > 0) {
+  ASSIGN_OR_RETURN(Interrupted failed, store_.FailInterrupted(kServerStopped));
+  if (failed.runs > 0) {
     Log(LogLevel::kWarn, "pipeline runs interrupted by a server stop marked failed",
-        {{"runs", std::to_string(failed)}});
+        {{"runs", std::to_string(failed.runs)}});
   }
+  for (const std::string& id : failed.tracking_run_ids) tracking_.End(id, kRunFailed);
   ASSIGN_OR_RETURN(std::vector<PipelineInfo> pipelines, store_.Pipelines());
   std::lock_guard lock(mu_);
   for (const PipelineInfo& p : pipelines) StartNextQueued(p.name);
@@ -180,8 +181,12 @@ Result<std::vector<std::pair<PipelineInfo, PipelineSpec>>> PipelineService::Late
   ASSIGN_OR_RETURN(std::vector<PipelineInfo> pipelines, store_.Pipelines());
   std::vector<std::pair<PipelineInfo, PipelineSpec>> out;
   for (PipelineInfo& p : pipelines) {
-    ASSIGN_OR_RETURN(PipelineSpec spec, SpecOf(p.name, p.latest_version, p.workspace));
-    out.emplace_back(std::move(p), std::move(spec));
+    Result<PipelineSpec> spec = SpecOf(p.name, p.latest_version, p.workspace);
+    if (!spec.ok()) {  // one unreadable pipeline must not stop the others' triggers
+      Log(LogLevel::kWarn, "stored pipeline cannot be read", {{"pipeline", p.name}, {"error", spec.status().ToString()}});
+      continue;
+    }
+    out.emplace_back(std::move(p), std::move(*spec));
   }
   return out;
 }
@@ -209,7 +214,7 @@ Result<PipelineRunInfo> PipelineService::Create(const std::string& name, int64_t
   run.pipeline = name;
   run.version = version;
   run.trigger_kind = trigger.kind;
-  run.trigger_detail = trigger.detail.dump();
+  run.trigger_detail = trigger.detail.dump(-1, ' ', false, Json::error_handler_t::replace);
   run.params = params;
   run.resumed_from = resumed_from;
   run.run_dir = options_.runs_in_workspace ? (fs::path(info.workspace) / ".ferry" / "runs" / run.run_id).string()
@@ -221,7 +226,7 @@ Result<PipelineRunInfo> PipelineService::Create(const std::string& name, int64_t
     s.position = static_cast<int64_t>(i);
     s.log_path = (fs::path(run.run_dir) / "logs" / (s.step + ".log")).string();
   }
-  ASSIGN_OR_RETURN(std::vector<PipelineRunInfo> queued, store_.Runs(name, {kRunQueued}, 1, false));
+  ASSIGN_OR_RETURN(std::vector<PipelineRunInfo> queued, store_.Runs(name, {kRunQueued}, 1000, false));
   bool busy = RunningFor(name) || !queued.empty();
   if (busy && spec.concurrency == Concurrency::kSkip) {
     run.state = kRunSkipped;
@@ -236,10 +241,24 @@ Result<PipelineRunInfo> PipelineService::Create(const std::string& name, int64_t
       a.cancel_requested = true;
       a.run->Cancel();
     }
+    for (PipelineRunInfo& waiting : queued) {  // superseded by this one
+      waiting.state = kRunCancelled;
+      waiting.error = "superseded by run " + run.run_id + " (concurrency: cancel)";
+      waiting.end_ms = run.created_ms;
+      RETURN_IF_ERROR(store_.UpdateRun(waiting));
+    }
   }
   run.state = kRunQueued;
   RETURN_IF_ERROR(store_.CreateRun(run));
-  if (!busy) RETURN_IF_ERROR(Launch(run));
+  if (!busy) {
+    if (Status st = Launch(run); !st.ok()) {  // not left queued: it would hold up every later run
+      run.state = kRunFailed;
+      run.error = "could not start: " + st.message();
+      run.end_ms = clock_.NowMillis();
+      (void)store_.UpdateRun(run);
+      return st;
+    }
+  }
   return store_.Run(run.run_id);
 }
 
@@ -314,7 +333,13 @@ Status PipelineService::Launch(PipelineRunInfo run) {
   };
   a.run = std::make_unique<PipelineRun>(*spec, std::move(options), executor_, clock_, std::move(observer));
   a.spec = std::move(spec);
-  a.thread = std::thread([this, run, runner = a.run.get()]() mutable { Execute(std::move(run), runner); });
+  try {
+    a.thread = std::thread([this, run, runner = a.run.get()]() mutable { Execute(std::move(run), runner); });
+  } catch (const std::system_error& e) {
+    active_.erase(run.run_id);
+    active_pipeline_.erase(run.run_id);
+    return Internal(std::string("cannot start a thread for the run: ") + e.what());
+  }
   return Status::Ok();
 }
 
@@ -330,9 +355,22 @@ void PipelineService::Execute(PipelineRunInfo run, PipelineRun* runner) {
     Log(LogLevel::kError, "cannot record a pipeline run", {{"run", run.run_id}, {"error", st.ToString()}});
   }
   Result<RunRecord> record = runner->Run();
+  bool server_stopping = false;
+  {
+    std::lock_guard lock(mu_);
+    server_stopping = stopping_;
+  }
   if (!record.ok()) {
     run.state = kRunFailed;
     run.error = record.status().message();
+    for (StepRunInfo& s : run.steps) {  // none started: the run could not be set up
+      s.state = "skipped";
+      s.error = "not run: " + run.error;
+      (void)store_.UpdateStep(run.run_id, s);
+    }
+  } else if (record->cancelled && server_stopping) {  // not a user's cancel: resume it later
+    run.state = kRunFailed;
+    run.error = kServerStopped;
   } else {
     run.state = record->succeeded ? kRunSucceeded : record->cancelled ? kRunCancelled : kRunFailed;
     run.error = record->succeeded ? "" : RunError(*record);
@@ -416,7 +454,17 @@ Result<LogChunk> PipelineService::StepLog(const std::string& run_id, const std::
     chunk.text.resize(static_cast<size_t>(n));
     in.seekg(offset);
     in.read(chunk.text.data(), static_cast<std::streamsize>(n));
-    chunk.next_offset = offset + n;
+    // End on a character boundary: a UTF-8 sequence cut here comes whole next time.
+    size_t keep = chunk.text.size();
+    size_t lead = keep;
+    while (lead > 0 && keep - lead < 4 && (static_cast<unsigned char>(chunk.text[lead - 1]) & 0xC0) == 0x80) --lead;
+    if (lead > 0 && (offset + n < size || !ended)) {
+      unsigned char c = static_cast<unsigned char>(chunk.text[lead - 1]);
+      size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (keep - (lead - 1) < need) keep = lead - 1;
+    }
+    chunk.text.resize(keep);
+    chunk.next_offset = offset + static_cast<int64_t>(chunk.text.size());
   }
   chunk.complete = (ended || RunEnded(run.state)) && chunk.next_offset >= size;
   return chunk;

@@ -147,8 +147,9 @@ class PipelineService {
 };
 
 // The argv of a built-in step: `prefix` + <uses> --with <JSON of `with`>.
-// A value that is JSON (a number, true/false, a list or map from the file)
-// is passed as that JSON; anything else as a string.
+// A map or list from the file (JSON text) is passed as that JSON; a scalar
+// as the text written (the steps read "50" as 50 where they want a number),
+// so a quoted "true" or "2024" is never turned into a boolean or number.
 std::vector<std::string> BuiltinArgv(const std::vector<std::string>& prefix, const std::string& uses,
                                      const std::map<std::string, std::string>& with);
 

@@ -187,13 +187,17 @@ nlohmann::json ScalarJson(const Field& f, const std::string& text) {
 }
 
 // A `with` value that is a map or a list, as JSON (built-in steps take
-// structured arguments: a param grid, booster params).
-Result<nlohmann::json> NestedJson(Reader& r, const Field& f) {
+// structured arguments: a param grid, booster params). `budget` is what the
+// JSON may still take, in bytes, counted as it is built (each node at least
+// 2), so aliases that repeat empty lists cannot build a huge value.
+Result<nlohmann::json> NestedJson(Reader& r, const Field& f, int64_t& budget) {
+  if ((budget -= 2) < 0) return r.Bad(f, "is longer than " + std::to_string(kMaxValueBytes) + " bytes as JSON");
   if (f.node.IsMap()) {
     ASSIGN_OR_RETURN(Entries entries, r.Map(f));
     nlohmann::json out = nlohmann::json::object();
     for (auto& [key, value] : entries) {
-      ASSIGN_OR_RETURN(out[key], NestedJson(r, value));
+      budget -= static_cast<int64_t>(key.size()) + 4;
+      ASSIGN_OR_RETURN(out[key], NestedJson(r, value, budget));
     }
     return out;
   }
@@ -201,13 +205,16 @@ Result<nlohmann::json> NestedJson(Reader& r, const Field& f) {
     ASSIGN_OR_RETURN(std::vector<Field> items, r.List(f));
     nlohmann::json out = nlohmann::json::array();
     for (const Field& item : items) {
-      ASSIGN_OR_RETURN(nlohmann::json v, NestedJson(r, item));
+      ASSIGN_OR_RETURN(nlohmann::json v, NestedJson(r, item, budget));
       out.push_back(std::move(v));
     }
     return out;
   }
   if (f.node.IsNull()) return nlohmann::json(nullptr);
   ASSIGN_OR_RETURN(std::string text, r.Text(f, kMaxValueBytes));
+  if ((budget -= static_cast<int64_t>(text.size())) < 0) {
+    return r.Bad(f, "is longer than " + std::to_string(kMaxValueBytes) + " bytes as JSON");
+  }
   return ScalarJson(f, text);
 }
 
@@ -222,8 +229,9 @@ Result<std::map<std::string, std::string>> WithMap(Reader& r, const Field& f, co
     if (value.node.IsScalar()) {
       ASSIGN_OR_RETURN(text, r.Text(value, kMaxValueBytes));
     } else {
-      ASSIGN_OR_RETURN(nlohmann::json j, NestedJson(r, value));
-      text = j.dump();
+      int64_t budget = kMaxValueBytes;
+      ASSIGN_OR_RETURN(nlohmann::json j, NestedJson(r, value, budget));
+      text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       if (text.size() > kMaxValueBytes) return r.Bad(value, "is longer than " + std::to_string(kMaxValueBytes) + " bytes as JSON");
     }
     RETURN_IF_ERROR(check(value, text));

@@ -13,7 +13,9 @@ std::optional<int64_t> OptionalInt(const store::Row& row, int col) {
   return row.IsNull(col) ? std::nullopt : std::optional<int64_t>(row.GetInt(col));
 }
 
-std::string MapJson(const std::map<std::string, std::string>& m) { return Json(m).dump(); }
+std::string MapJson(const std::map<std::string, std::string>& m) {
+  return Json(m).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 std::map<std::string, std::string> MapOf(const std::string& text) {
   Json j = Json::parse(text, nullptr, false);
   std::map<std::string, std::string> out;
@@ -258,11 +260,20 @@ Result<std::vector<PipelineRunInfo>> PipelineStore::Runs(const std::string& pipe
   return out;
 }
 
-Result<int64_t> PipelineStore::FailInterrupted(const std::string& why) {
+Result<Interrupted> PipelineStore::FailInterrupted(const std::string& why) {
   int64_t now = clock_.NowMillis();
-  int64_t n = 0;
+  Interrupted out;
+  int64_t& n = out.runs;
   RETURN_IF_ERROR(db_.Write([&](store::SqlConnection& conn) -> Status {
     std::string running = std::string("SELECT run_id FROM pipeline_runs WHERE state = '") + kRunRunning + "'";
+    auto collect = [&](const store::Row& row) {
+      if (!row.GetText(0).empty()) out.tracking_run_ids.push_back(row.GetText(0));
+      return Status::Ok();
+    };
+    RETURN_IF_ERROR(conn.Query("SELECT tracking_run_id FROM pipeline_runs WHERE state = ?", {kRunRunning}, collect));
+    RETURN_IF_ERROR(conn.Query("SELECT tracking_run_id FROM pipeline_step_runs WHERE state = 'running' AND run_id IN (" +
+                                   running + ")",
+                               {}, collect));
     RETURN_IF_ERROR(conn.Execute("UPDATE pipeline_step_runs SET state = 'failed', error = ?, end_time = ? WHERE "
                                  "state = 'running' AND run_id IN (" + running + ")",
                                  {why, now})
@@ -275,7 +286,7 @@ Result<int64_t> PipelineStore::FailInterrupted(const std::string& why) {
                                      {kRunFailed, why, now, kRunRunning}));
     return Status::Ok();
   }));
-  return n;
+  return out;
 }
 
 }  // namespace ferry::pipelines

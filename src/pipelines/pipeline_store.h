@@ -69,6 +69,11 @@ struct PipelineRunInfo {
   std::vector<StepRunInfo> steps;  // in the file's order
 };
 
+struct Interrupted {
+  int64_t runs = 0;
+  std::vector<std::string> tracking_run_ids;  // of those runs and their running steps
+};
+
 class PipelineStore {
  public:
   PipelineStore(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -92,8 +97,8 @@ class PipelineStore {
   Result<std::vector<PipelineRunInfo>> Runs(const std::string& pipeline, const std::vector<std::string>& states,
                                             int64_t limit, bool with_steps);
   // Runs left running by a server that stopped: failed, with their running
-  // and pending steps. Returns how many.
-  Result<int64_t> FailInterrupted(const std::string& why);
+  // and pending steps. Returns how many, and the tracked runs to end.
+  Result<Interrupted> FailInterrupted(const std::string& why);
 
  private:
   Result<std::vector<StepRunInfo>> Steps(store::SqlConnection& conn, const std::string& run_id);

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+
+#include <nlohmann/json.hpp>
 
 namespace ferry::pipelines {
 
@@ -21,6 +24,27 @@ std::string EnvName(const std::string& output) {
 // signals); a plain non-zero exit is described here.
 std::string Describe(const StepExit& exit) {
   return exit.error.empty() ? "exited with code " + std::to_string(exit.exit_code) : exit.error;
+}
+
+// Fills a `with` value. A map or list (JSON text from the file) is filled
+// leaf by leaf, so a substituted value holding quotes stays one string.
+Result<std::string> FillWith(const std::string& value,
+                             const std::function<Result<std::string>(const std::string&)>& fill) {
+  if (value.empty() || (value[0] != '{' && value[0] != '[')) return fill(value);
+  nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded()) return fill(value);
+  std::function<Status(nlohmann::json&)> walk = [&](nlohmann::json& node) -> Status {
+    if (node.is_string()) {
+      ASSIGN_OR_RETURN(std::string filled, fill(node.get<std::string>()));
+      node = filled;
+    }
+    if (node.is_structured()) {
+      for (auto& child : node) RETURN_IF_ERROR(walk(child));
+    }
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(walk(j));
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string Absolute(const std::string& workspace, const std::string& path) {
@@ -69,10 +93,12 @@ Status PipelineRun::Prepare() {
 
 Result<CacheInputs> PipelineRun::CacheInputsOf(size_t step) {
   const StepSpec& s = spec_.steps[step];
-  auto fill = [&](const std::string& text) { return Substitute(text, params_, outputs_); };
+  std::function<Result<std::string>(const std::string&)> fill = [&](const std::string& text) {
+    return Substitute(text, params_, outputs_);
+  };
   CacheInputs in;
   for (const auto& [key, value] : s.with) {
-    ASSIGN_OR_RETURN(in.with[key], fill(value));
+    ASSIGN_OR_RETURN(in.with[key], FillWith(value, fill));
   }
   if (!s.uses.empty()) {
     in.command = options_.builtin(s.uses, in.with);

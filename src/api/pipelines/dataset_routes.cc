@@ -58,11 +58,15 @@ HttpResponse Diff(DatasetService& service, HttpRequest& r) {
   Result<std::string> a_text = field("a"), b_text = field("b");
   Result<int64_t> a = a_text.ok() ? VersionOf(*a_text, "a") : Result<int64_t>(a_text.status());
   Result<int64_t> b = b_text.ok() ? VersionOf(*b_text, "b") : Result<int64_t>(b_text.status());
-  Status st = !a.ok() ? a.status() : b.status();
+  Result<std::optional<std::string>> format = in.ok() ? GetOptString(*in, "format") : Result<std::optional<std::string>>(in.status());
+  Status st = !a.ok() ? a.status() : !b.ok() ? b.status() : format.status();
+  if (st.ok() && format->value_or("json") != "json" && format->value_or("json") != "text") {
+    st = InvalidArgument("format: must be json or text");
+  }
   if (!st.ok()) return ErrorResponse(st, kStyle);
   Result<datasets::DatasetDiff> diff = service.Diff(r.path_params["name"], *a, *b);
   if (!diff.ok()) return ErrorResponse(diff.status(), kStyle);
-  if (in->value("format", "") == "text") {
+  if (format->value_or("json") == "text") {
     HttpResponse out;
     out.status = 200;
     out.content_type = "text/plain; charset=utf-8";

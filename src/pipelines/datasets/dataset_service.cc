@@ -79,7 +79,19 @@ Result<Registered> DatasetService::Register(const std::string& name, const std::
   v.created_ms = clock_.NowMillis();
   std::string manifest_json = ManifestToJson(manifest).dump();
   std::string profile_json = DatasetProfileToJson(profile).dump(-1, ' ', false, Json::error_handler_t::replace);
+  bool duplicate = false;
   RETURN_IF_ERROR(db_.Write([&](store::SqlConnection& conn) -> Status {
+    // Again inside the transaction: a registration of the same content may have landed meanwhile.
+    std::string latest_digest;
+    RETURN_IF_ERROR(conn.Query("SELECT digest FROM dataset_versions WHERE name = ? ORDER BY version DESC LIMIT 1",
+                               {name}, [&](const store::Row& row) {
+                                 latest_digest = row.GetText(0);
+                                 return Status::Ok();
+                               }));
+    if (latest_digest == v.digest) {
+      duplicate = true;
+      return Status::Ok();
+    }
     ASSIGN_OR_RETURN(v.version, store::QueryInt(conn, "SELECT COALESCE(MAX(version), 0) + 1 FROM dataset_versions "
                                                       "WHERE name = ?",
                                                 {name}));
@@ -89,6 +101,10 @@ Result<Registered> DatasetService::Register(const std::string& name, const std::
                  {name, v.version, v.digest, v.source, v.description, manifest_json, profile_json, v.created_ms})
         .status();
   }));
+  if (duplicate) {
+    ASSIGN_OR_RETURN(auto now_latest, Query("WHERE name = ? ORDER BY version DESC LIMIT 1", {name}));
+    return Registered{now_latest.at(0), false};
+  }
   if (on_new_) on_new_(v);
   return Registered{v, true};
 }

@@ -7,8 +7,10 @@
 // Diffs compare two versions' stored manifests and profiles: the files are
 // not read again.
 //
-// Thread-safe (the Database is; registration of one name is serialised by
-// the store's single writer on SQLite and the primary key on PostgreSQL).
+// Thread-safe (the Database is). Two registrations of the same new content
+// at once make one version: the digest is compared again inside the
+// writing transaction (on PostgreSQL a concurrent new version of the same
+// name can still fail on the primary key; the caller sees the error).
 #pragma once
 
 #include <cstdint>

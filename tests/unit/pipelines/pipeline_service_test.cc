@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pipelines/local_executor.h"
 #include "pipelines/triggers.h"
@@ -176,13 +177,36 @@ TEST_P(PipelineServiceTest, QueueRunsTheSecondAfterTheFirst) {
   EXPECT_FALSE(c.start_ms.has_value());
 }
 
-TEST_P(PipelineServiceTest, CancelStopsTheRunningOne) {
-  Apply(Holding("p", "cancel"));
+TEST_P(PipelineServiceTest, CancelStopsTheRunningOneAndSupersedesTheQueued) {
+  // The first run's step ignores SIGTERM, so it ends only at the executor's
+  // SIGKILL 2 s after the cancel: the second run is still queued when the
+  // third arrives.
+  Apply("name: p\nconcurrency: cancel\nsteps:\n  - name: hold\n"
+        "    run: trap '' TERM; while [ ! -f release ]; do sleep 0.02; done\n");
   PipelineRunInfo first = Must(service_->StartRun("p", {}, {}));
   PipelineRunInfo second = Must(service_->StartRun("p", {}, {}));
+  PipelineRunInfo third = Must(service_->StartRun("p", {}, {}));
   EXPECT_EQ(Ended(first.run_id).state, kRunCancelled);
+  PipelineRunInfo superseded = Ended(second.run_id);
+  EXPECT_EQ(superseded.state, kRunCancelled);
+  EXPECT_NE(superseded.error.find("superseded by run " + third.run_id), std::string::npos) << superseded.error;
   Release();
-  EXPECT_EQ(Ended(second.run_id).state, kRunSucceeded);
+  EXPECT_EQ(Ended(third.run_id).state, kRunSucceeded);
+}
+
+TEST_P(PipelineServiceTest, AServerStopFailsTheRunningRunAndItResumes) {
+  Apply(Holding("p", "queue"));
+  PipelineRunInfo run = Must(service_->StartRun("p", {}, {}));
+  while (Must(service_->Run(run.run_id)).state != kRunRunning) std::this_thread::yield();
+  service_->Stop();
+  PipelineRunInfo stopped = Must(service_->Run(run.run_id));
+  EXPECT_EQ(stopped.state, kRunFailed);
+  EXPECT_EQ(stopped.error, "the server stopped during the run");
+  service_ = NewService();
+  ASSERT_TRUE(service_->Start().ok());
+  PipelineRunInfo resumed = Must(service_->Resume(run.run_id));
+  Release();
+  EXPECT_EQ(Ended(resumed.run_id).state, kRunSucceeded);
 }
 
 TEST_P(PipelineServiceTest, ARunLeftRunningByAStoppedServerIsMarkedFailed) {
@@ -258,7 +282,7 @@ TEST(BuiltinArgv, PassesStructuredValuesAsJsonAndTheRestAsText) {
   ASSERT_EQ(argv.size(), 5u);
   EXPECT_EQ(argv[2], "train-xgboost");
   EXPECT_EQ(argv[3], "--with");
-  EXPECT_EQ(argv[4], R"({"data":"d.csv","on":true,"params":{"max_depth":3},"rounds":30})");
+  EXPECT_EQ(argv[4], R"({"data":"d.csv","on":"true","params":{"max_depth":3},"rounds":"30"})");
 }
 
 TEST(Matches, KindNameAndOptionalAction) {

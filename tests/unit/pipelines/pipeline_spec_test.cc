@@ -619,3 +619,22 @@ TEST(PipelineSpecWithTest, NestedValuesAreCheckedAndSubstituted) {
 
 }  // namespace
 }  // namespace ferry::pipelines
+
+namespace ferry::pipelines {
+namespace {
+
+TEST(PipelineSpecWithTest, AliasesCannotBuildAHugeValue) {
+  std::string a = "[", b = "[", c = "[";
+  for (int i = 0; i < 100; ++i) {
+    a += std::string(i ? "," : "") + "[]";
+    b += std::string(i ? "," : "") + "*a";
+    c += std::string(i ? "," : "") + "*b";
+  }
+  Result<PipelineSpec> r = Parse("name: p\nsteps:\n  - name: t\n    uses: validate\n    with:\n      a: &a " + a +
+                                 "]\n      b: &b " + b + "]\n      c: " + c + "]\n");
+  ASSERT_FALSE(r.ok());  // a million nodes from 300 in the file
+  EXPECT_NE(r.status().message().find("bytes as JSON"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace ferry::pipelines

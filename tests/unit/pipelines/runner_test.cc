@@ -228,3 +228,53 @@ TEST_F(RunnerTest, CancelStopsTheRunningStepAndWhatFollows) {
 
 }  // namespace
 }  // namespace ferry::pipelines
+
+namespace ferry::pipelines {
+namespace {
+
+// Built-in steps get their `with` filled: a map's string leaves one by one,
+// so a param holding quotes stays one string and adds no key.
+TEST_F(RunnerTest, BuiltinStepsGetTheirArgumentsFilledLeafByLeaf) {
+  PipelineSpec spec = Spec(
+      "name: p\nparams: {q: x}\nsteps:\n  - name: b\n    uses: validate\n    with:\n"
+      "      data: ${params.q}.csv\n      nested: {a: '${params.q}', n: 3}\n");
+  std::map<std::string, std::string> seen;
+  RunOptions options;
+  options.workspace = workspace_.string();
+  options.run_dir = (workspace_ / ".ferry" / "runs" / "b").string();
+  options.params = {{"q", "x\", \"evil\": \"1"}};
+  options.builtin = [&](const std::string& uses, const std::map<std::string, std::string>& with) {
+    seen = with;
+    seen["uses"] = uses;
+    return std::vector<std::string>{"/bin/true"};
+  };
+  PipelineRun run(spec, options, executor_, Clock::System());
+  Result<RunRecord> r = run.Run();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->succeeded);
+  EXPECT_EQ(seen["uses"], "validate");
+  EXPECT_EQ(seen["data"], "x\", \"evil\": \"1.csv");
+  EXPECT_EQ(seen["nested"], R"({"a":"x\", \"evil\": \"1","n":3})");
+}
+
+TEST_F(RunnerTest, AResumedRunReusesOutputsAndSkipsTheStep) {
+  PipelineSpec spec = Spec(
+      "name: p\nsteps:\n  - name: a\n    run: echo ran >> ran.txt\n    outputs: {o: o.txt}\n"
+      "  - name: b\n    needs: [a]\n    run: cat ${steps.a.outputs.o}\n");
+  std::ofstream(workspace_ / "earlier.txt") << "from before\n";
+  RunOptions options;
+  options.workspace = workspace_.string();
+  options.run_dir = (workspace_ / ".ferry" / "runs" / "r").string();
+  options.reuse = {{"a", {{"o", (workspace_ / "earlier.txt").string()}}}};
+  PipelineRun run(spec, options, executor_, Clock::System());
+  Result<RunRecord> r = run.Run();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->succeeded);
+  EXPECT_EQ(r->steps[0].state, StepState::kCached);
+  EXPECT_TRUE(r->steps[0].reused);
+  EXPECT_FALSE(fs::exists(workspace_ / "ran.txt"));
+  EXPECT_EQ(Read(r->steps[1].log_path), "from before\n");
+}
+
+}  // namespace
+}  // namespace ferry::pipelines
