@@ -77,6 +77,11 @@ class PipelineServiceTest : public ::testing::TestWithParam<const char*> {
     return run.ok() ? *run : PipelineRunInfo{};
   }
 
+  // Waits until the run's first step is in `state` (a condition, not a time).
+  void WaitForStep(const std::string& run_id, const std::string& state) {
+    while (Must(service_->Run(run_id)).steps.at(0).state != state) std::this_thread::yield();
+  }
+
   // A pipeline whose one step waits until the test creates `release`.
   std::string Holding(const std::string& name, const std::string& policy) {
     return "name: " + name + "\nconcurrency: " + policy +
@@ -182,8 +187,10 @@ TEST_P(PipelineServiceTest, CancelStopsTheRunningOneAndSupersedesTheQueued) {
   // SIGKILL 2 s after the cancel: the second run is still queued when the
   // third arrives.
   Apply("name: p\nconcurrency: cancel\nsteps:\n  - name: hold\n"
-        "    run: trap '' TERM; while [ ! -f release ]; do sleep 0.02; done\n");
+        "    run: trap '' TERM; touch started; while [ ! -f release ]; do sleep 0.02; done\n");
   PipelineRunInfo first = Must(service_->StartRun("p", {}, {}));
+  // Its process has set its trap (a cancel before that would end it at once).
+  while (!fs::exists(workspace_ / "started")) std::this_thread::yield();
   PipelineRunInfo second = Must(service_->StartRun("p", {}, {}));
   PipelineRunInfo third = Must(service_->StartRun("p", {}, {}));
   EXPECT_EQ(Ended(first.run_id).state, kRunCancelled);
@@ -197,7 +204,7 @@ TEST_P(PipelineServiceTest, CancelStopsTheRunningOneAndSupersedesTheQueued) {
 TEST_P(PipelineServiceTest, AServerStopFailsTheRunningRunAndItResumes) {
   Apply(Holding("p", "queue"));
   PipelineRunInfo run = Must(service_->StartRun("p", {}, {}));
-  while (Must(service_->Run(run.run_id)).state != kRunRunning) std::this_thread::yield();
+  WaitForStep(run.run_id, "running");
   service_->Stop();
   PipelineRunInfo stopped = Must(service_->Run(run.run_id));
   EXPECT_EQ(stopped.state, kRunFailed);
