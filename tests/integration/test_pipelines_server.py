@@ -188,7 +188,7 @@ def test_restart_marks_a_running_run_failed_and_it_resumes(tmp_path):
     try:
         apply(s, ws, blocking_pipeline("restart", "queue"))
         run = start(s, "restart")
-        wait_for(lambda: get_run(s, run["run_id"])["state"] == "running", "the run to start")
+        wait_for(lambda: steps(get_run(s, run["run_id"]))["hold"]["state"] == "running", "the step to start")
         s.kill()
         (ws / "release-restart").write_text("")  # lets the orphaned step end
         s.start()
