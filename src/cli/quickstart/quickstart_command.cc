@@ -48,6 +48,14 @@ void WatchSignals() {
   }).detach();
 }
 
+// A file the quickstart wrote, whole ("" when it cannot be read).
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string Fixed(double v, int digits = 3) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(digits) << v;
@@ -162,10 +170,8 @@ Status Quickstart::TrainFirst() {
   RETURN_IF_ERROR(s_.Call("POST", "/api/2.0/mlflow/registered-models/create", {{"name", "credit"}}).status());
   RETURN_IF_ERROR(s_.Call("PUT", "/api/v1/models/credit/gate", {{"policy", quickstart::GatePolicy()}}).status());
   for (const char* file : {"credit-train.yaml", "credit-retrain.yaml"}) {
-    std::ifstream in(s_.workspace / file);
-    std::stringstream text;
-    text << in.rdbuf();
-    RETURN_IF_ERROR(s_.Call("PUT", "/api/v1/pipelines", {{"yaml", text.str()}, {"workspace", s_.workspace.string()}})
+    RETURN_IF_ERROR(s_.Call("PUT", "/api/v1/pipelines", {{"yaml", ReadText(s_.workspace / file)},
+                                                         {"workspace", s_.workspace.string()}})
                         .status());
   }
   s_.Say("applied pipelines credit-train and credit-retrain; gate: a challenger needs fresh_auc +0.005 over the champion");
@@ -200,16 +206,11 @@ Result<int64_t> Quickstart::Champion() {
 }
 
 Status Quickstart::WatchCalm() {
-  std::ifstream ref(s_.workspace / "data" / "reference-v1.csv");
-  std::stringstream csv;
-  csv << ref.rdbuf();
-  if (!CallRaw(s_.api, "PUT", "/api/v1/models/credit/versions/1/reference", csv.str(), "text/csv")) {
+  if (!CallRaw(s_.api, "PUT", "/api/v1/models/credit/versions/1/reference",
+               ReadText(s_.workspace / "data" / "reference-v1.csv"), "text/csv")) {
     return Unavailable("setting the reference failed");
   }
-  std::ifstream rules_in(s_.workspace / "alerts.yaml");
-  std::stringstream rules;
-  rules << rules_in.rdbuf();
-  if (!CallRaw(s_.api, "PUT", "/api/v1/alerts/rules", rules.str(), "application/yaml")) {
+  if (!CallRaw(s_.api, "PUT", "/api/v1/alerts/rules", ReadText(s_.workspace / "alerts.yaml"), "application/yaml")) {
     return Unavailable("setting the alert rules failed");
   }
   quickstart::WaitForNextWindow(f_.window_s);
@@ -267,11 +268,8 @@ Status Quickstart::Conclude() {
                       .status());
   bool promoted = champion_after_ == challenger_;
   if (promoted) {
-    std::ifstream ref(s_.workspace / "data" / "reference-v2.csv");
-    std::stringstream csv;
-    csv << ref.rdbuf();
-    CallRaw(s_.api, "PUT", "/api/v1/models/credit/versions/" + std::to_string(challenger_) + "/reference", csv.str(),
-            "text/csv");
+    CallRaw(s_.api, "PUT", "/api/v1/models/credit/versions/" + std::to_string(challenger_) + "/reference",
+            ReadText(s_.workspace / "data" / "reference-v2.csv"), "text/csv");
     s_.Say("the gate passed: champion moved to v" + std::to_string(challenger_) +
            ", credit-api reloaded it; canary and shadow removed");
   } else {
