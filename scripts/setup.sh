@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libxxhash-dev libsimdjson-dev libre2-dev
   prometheus
   postgresql postgresql-client
+  chromium nodejs
 )
 
 missing=()
@@ -25,6 +26,12 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi
+
+# npm ships with NodeSource's nodejs; Debian's nodejs needs its own npm package.
+if ! command -v npm >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q npm
 fi
 
 python3 -m pip install -q --disable-pip-version-check -r tests/integration/requirements.txt

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh asan
 scripts/build.sh release
+scripts/build.sh ui
 
 pgdir="$(mktemp -d /tmp/ferry-pg.XXXXXX)"
 cleanup() { tests/util/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; }
@@ -19,3 +20,9 @@ ctest --preset asan -j2
 
 echo "== integration tests (mlflow client; sqlite and postgres) =="
 FERRY_BIN="$PWD/build/release/ferry" python3 -m pytest tests/integration python/tests -q -p no:cacheprovider
+
+echo "== web UI unit tests (vitest) =="
+(cd ui && npx vitest run)
+
+echo "== web UI browser tests (playwright-core + chromium; screenshots in ui/test-results/screenshots) =="
+(cd ui && FERRY_BIN="$PWD/../build/release/ferry" npx vitest run --config vitest.e2e.config.ts)

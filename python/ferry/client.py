@@ -122,6 +122,19 @@ class Client(RegistryMixin, ServingMixin, MonitoringMixin, PipelinesMixin):
         }
         self._call("POST", f"/runs/{run_id}/log", body)
 
+    def log_metric_history(self, run_id: str, key: str, values: List[float],
+                           steps: Optional[List[int]] = None, batch: int = 1000) -> None:
+        """Logs a whole history of one metric (steps 0.. by default), in
+        batches of `batch` points (the server takes at most 1000 per batch)."""
+        steps = list(range(len(values))) if steps is None else steps
+        if len(steps) != len(values):
+            raise ValueError("steps and values differ in length")
+        ts = _now_ms()
+        for i in range(0, len(values), batch):
+            body = {"metrics": [{"key": key, "value": _metric_value(v), "timestamp": ts + s, "step": s}
+                                for s, v in zip(steps[i:i + batch], values[i:i + batch])]}
+            self._call("POST", f"/runs/{run_id}/log", body)
+
     def metric_history(self, run_id: str, key: str) -> List[Dict[str, Any]]:
         out: List[Dict[str, Any]] = []
         token = ""

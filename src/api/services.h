@@ -30,6 +30,8 @@ void AddMlflowRoutes(Router& router, Services& services);
 void AddArtifactRoutes(Router& router, Services& services);
 // Ferry's own API under /api/v1.
 void AddV1Routes(Router& router, Services& services);
+// The runs table, column keys and thinned metric histories the web UI reads.
+void AddRunTableRoutes(Router& router, Services& services);
 // MLflow 3 logged models (logged-models/*, runs/outputs).
 void AddLoggedModelRoutes(Router& router, Services& services);
 // MLflow REST API 2.0, model registry (registered-models/*, model-versions/*).

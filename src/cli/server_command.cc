@@ -8,6 +8,7 @@
 #include "api/monitoring/monitoring_routes.h"
 #include "api/pipelines/pipeline_routes.h"
 #include "api/services.h"
+#include "api/ui_routes.h"
 #include "artifacts/local/local_artifact_store.h"
 #include "cli/commands.h"
 #include "cli/listeners.h"
@@ -39,6 +40,7 @@ struct ServerFlags {
   std::string pipeline_executor = "local";  // or "kubernetes"
   std::string advertise_url;  // how pipeline steps reach this server; default: the listening URL
   pipelines::KubernetesExecutorOptions k8s;
+  std::string ui_dir;  // default: found next to the binary (api/ui_routes.h)
   bool quiet = false;
 };
 
@@ -187,6 +189,7 @@ int RunServer(ServerFlags flags) {
   api::AddMlflowRoutes(router, services);
   api::AddArtifactRoutes(router, services);
   api::AddV1Routes(router, services);
+  api::AddRunTableRoutes(router, services);
   api::AddLoggedModelRoutes(router, services);
   api::AddMlflowRegistryRoutes(router, services);
   api::AddV1RegistryRoutes(router, services);
@@ -195,6 +198,9 @@ int RunServer(ServerFlags flags) {
   api::AddAlertRoutes(router, monitoring);
   api::AddPipelineRoutes(router, pipeline_service);
   api::AddDatasetRoutes(router, dataset_service);
+  std::optional<std::string> ui_dir = api::FindUiDir(flags.ui_dir);
+  if (!ui_dir) Log(LogLevel::kWarn, "the web UI is not built; / explains how to build it");
+  api::AddUiRoutes(router, ui_dir);  // last: it answers every other GET
 
   api::HttpServerOptions options;
   options.host = flags.host;
@@ -294,6 +300,8 @@ void AddServerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-body-mb", flags->max_body_mb,
                   "Largest buffered request body, in MiB (uploads stream)")
       ->capture_default_str();
+  cmd->add_option("--ui-dir", flags->ui_dir,
+                  "Folder of the built web UI (default: ui/dist found next to the binary, or $FERRY_UI_DIR)");
   cmd->add_flag("--quiet", flags->quiet, "No access log (warnings and errors only)");
   cmd->callback([flags, &exit_code] { exit_code = RunServer(*flags); });
 }

@@ -22,6 +22,11 @@ class Histogram {
   // Writes the _bucket, _sum and _count lines; `labels` is "a=\"x\",b=\"y\""
   // (possibly empty).
   void Render(std::ostream& out, std::string_view name, const std::string& labels) const;
+  std::span<const double> bounds() const { return bounds_; }
+  // Cumulative: cumulative_counts()[i] = observations <= bounds()[i].
+  const std::vector<uint64_t>& cumulative_counts() const { return counts_; }
+  uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
 
  private:
   std::span<const double> bounds_;

@@ -149,6 +149,10 @@ class Deployments {
   std::pair<uint64_t, uint64_t> RequestTotals(const std::string& deployment) const {
     return metrics_.RequestTotals(deployment);
   }
+  // The deployment's requests and latency histograms per model version.
+  std::vector<VersionStats> Stats(const std::string& deployment) const {
+    return metrics_.DeploymentStats(deployment);
+  }
   // Serving metrics in Prometheus' text format.
   std::string RenderMetrics() const {
     return metrics_.Render(payloads_ ? payloads_->dropped() : 0);

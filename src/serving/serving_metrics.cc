@@ -9,6 +9,15 @@ std::string ModelLabels(const std::string& model, int64_t version) {
   return "model=\"" + EscapeLabel(model) + "\",version=\"" + std::to_string(version) + "\"";
 }
 
+HistogramSnapshot Snapshot(const Histogram& h) {
+  HistogramSnapshot out;
+  out.bounds.assign(h.bounds().begin(), h.bounds().end());
+  out.cumulative = h.cumulative_counts();
+  out.count = h.count();
+  out.sum = h.sum();
+  return out;
+}
+
 }  // namespace
 
 void ServingMetrics::ObserveRequest(const std::string& deployment, const std::string& model,
@@ -40,6 +49,36 @@ void ServingMetrics::ObserveBatch(const std::string& model, int64_t version,
   BatchSeries& s = batches_[{model, version}];
   s.compute.Observe(timing.compute_seconds);
   s.size.Observe(static_cast<double>(timing.rows));
+}
+
+std::vector<VersionStats> ServingMetrics::DeploymentStats(const std::string& deployment) const {
+  std::lock_guard lock(mu_);
+  std::map<Model, VersionStats> by_version;
+  auto entry = [&](const std::string& model, int64_t version) -> VersionStats& {
+    VersionStats& v = by_version[{model, version}];
+    v.model = model;
+    v.version = version;
+    return v;
+  };
+  for (auto it = requests_.lower_bound({deployment, "", 0, "", StatusCode::kOk});
+       it != requests_.end() && std::get<0>(it->first) == deployment; ++it) {
+    const auto& [name, model, version, role, code] = it->first;
+    entry(model, version).requests[role][std::string(StatusCodeName(code))] += it->second;
+  }
+  for (auto it = latency_.lower_bound({deployment, "", 0});
+       it != latency_.end() && std::get<0>(it->first) == deployment; ++it) {
+    VersionStats& v = entry(std::get<1>(it->first), std::get<2>(it->first));
+    v.latency = Snapshot(it->second.total);
+    v.queue = Snapshot(it->second.queue);
+  }
+  std::vector<VersionStats> out;
+  out.reserve(by_version.size());
+  for (auto& [key, v] : by_version) {
+    if (v.latency.bounds.empty()) v.latency = Snapshot(Histogram(kLatencyBuckets));
+    if (v.queue.bounds.empty()) v.queue = Snapshot(Histogram(kLatencyBuckets));
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::string ServingMetrics::Render(uint64_t dropped_payloads) const {

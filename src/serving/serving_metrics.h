@@ -8,12 +8,32 @@
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "core/prometheus.h"
 #include "core/status.h"
 #include "serving/batcher.h"
 
 namespace ferry::serving {
+
+// A histogram's state: bucket upper bounds with cumulative counts (the last,
+// +Inf, bucket is `count`), and the sum of the observations.
+struct HistogramSnapshot {
+  std::vector<double> bounds;
+  std::vector<uint64_t> cumulative;
+  uint64_t count = 0;
+  double sum = 0;
+};
+
+// One model version's serving counters inside a deployment.
+struct VersionStats {
+  std::string model;
+  int64_t version = 0;
+  // role (primary, canary, shadow) -> status code name (OK, INTERNAL, ...) -> requests.
+  std::map<std::string, std::map<std::string, uint64_t>> requests;
+  HistogramSnapshot latency;  // total seconds of the successful requests
+  HistogramSnapshot queue;    // seconds in the batch queue
+};
 
 class ServingMetrics {
  public:
@@ -25,6 +45,8 @@ class ServingMetrics {
   std::pair<uint64_t, uint64_t> RequestTotals(const std::string& deployment) const;
   // `dropped_payloads`: the payload log's count of dropped records.
   std::string Render(uint64_t dropped_payloads) const;
+  // The counters of every model version that served `deployment`, by model and version.
+  std::vector<VersionStats> DeploymentStats(const std::string& deployment) const;
 
  private:
   struct RequestSeries {

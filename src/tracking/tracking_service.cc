@@ -306,28 +306,70 @@ Status TrackingService::RestoreRun(const std::string& run_id) {
 Result<SearchRunsResult> TrackingService::SearchRuns(
     const SearchRunsRequest& request) {
   RETURN_IF_ERROR(ValidateMaxResults(request.max_results));
-  RunSearch search;
-  for (const std::string& id : request.experiment_ids) {
-    ASSIGN_OR_RETURN(int64_t parsed, ParseExperimentId(id));
-    search.experiment_ids.push_back(parsed);
-  }
-  if (!request.filter.empty()) {
-    ASSIGN_OR_RETURN(search.filter, ParseRunFilter(request.filter));
-  }
-  for (const std::string& order : request.order_by) {
-    ASSIGN_OR_RETURN(OrderBy parsed, ParseRunOrderBy(order));
-    search.order_by.push_back(std::move(parsed));
-  }
-  search.view = request.view;
+  ASSIGN_OR_RETURN(RunSearch search, CompileSearch(request.experiment_ids, request.filter,
+                                                   request.order_by, request.view));
   ASSIGN_OR_RETURN(search.offset, ParsePageToken(request.page_token));
   search.limit = request.max_results + 1;
-  search.dialect = store_.dialect();
   SearchRunsResult result;
   if (search.experiment_ids.empty()) return result;
   ASSIGN_OR_RETURN(std::vector<Run> runs, store_.SearchRuns(search));
   result.next_page_token = TrimToPage(runs, search.offset, request.max_results);
   result.runs = std::move(runs);
   return result;
+}
+
+Result<RunSearch> TrackingService::CompileSearch(const std::vector<std::string>& experiment_ids,
+                                                 const std::string& filter,
+                                                 const std::vector<std::string>& order_by,
+                                                 ViewType view) {
+  RunSearch search;
+  for (const std::string& id : experiment_ids) {
+    ASSIGN_OR_RETURN(int64_t parsed, ParseExperimentId(id));
+    search.experiment_ids.push_back(parsed);
+  }
+  if (!filter.empty()) {
+    ASSIGN_OR_RETURN(search.filter, ParseRunFilter(filter));
+  }
+  for (const std::string& order : order_by) {
+    ASSIGN_OR_RETURN(OrderBy parsed, ParseRunOrderBy(order));
+    search.order_by.push_back(std::move(parsed));
+  }
+  search.view = view;
+  search.dialect = store_.dialect();
+  return search;
+}
+
+Result<RunPage> TrackingService::SearchRunPage(const RunPageRequest& request) {
+  if (request.limit < 1 || request.limit > kMaxRunPage) {
+    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxRunPage) +
+                           ", got " + std::to_string(request.limit));
+  }
+  if (request.offset < 0) {
+    return InvalidArgument("offset must not be negative, got " + std::to_string(request.offset));
+  }
+  ASSIGN_OR_RETURN(RunSearch search, CompileSearch(request.experiment_ids, request.filter,
+                                                   request.order_by, request.view));
+  search.offset = request.offset;
+  search.limit = request.limit;
+  search.top_level_only = request.top_level_only;
+  RunPage page;
+  if (search.experiment_ids.empty()) return page;
+  ASSIGN_OR_RETURN(auto counted, store_.SearchRunsCounted(search));
+  page.runs = std::move(counted.first);
+  page.total = counted.second;
+  std::vector<std::string> ids;
+  for (const Run& r : page.runs) ids.push_back(r.info.run_id);
+  ASSIGN_OR_RETURN(page.child_counts, store_.ChildCounts(ids));
+  return page;
+}
+
+Result<RunKeys> TrackingService::ExperimentKeys(const std::vector<std::string>& experiment_ids) {
+  std::vector<int64_t> ids;
+  for (const std::string& id : experiment_ids) {
+    ASSIGN_OR_RETURN(int64_t parsed, ParseExperimentId(id));
+    ids.push_back(parsed);
+  }
+  return store_.DistinctKeys(ids, 1000);
 }
 
 Status TrackingService::LogBatch(const std::string& run_id,

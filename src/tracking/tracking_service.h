@@ -7,6 +7,7 @@
 // kAlreadyExists for duplicate experiment names. Thread-safe.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,25 @@ struct SearchRunsResult {
   std::string next_page_token;
 };
 
+// An offset-addressed page of a run search with the total it was cut from
+// (the UI's runs table scrolls to any row of a large experiment).
+struct RunPageRequest {
+  std::vector<std::string> experiment_ids;
+  std::string filter;
+  std::vector<std::string> order_by;
+  ViewType view = ViewType::kActiveOnly;
+  int64_t offset = 0;
+  int64_t limit = 100;          // at most kMaxRunPage
+  bool top_level_only = false;  // leave out nested runs
+};
+inline constexpr int64_t kMaxRunPage = 1000;
+
+struct RunPage {
+  std::vector<Run> runs;
+  int64_t total = 0;
+  std::map<std::string, int64_t> child_counts;  // by run id, only runs with children
+};
+
 struct SearchExperimentsRequest {
   std::string filter;
   std::vector<std::string> order_by;
@@ -99,6 +119,9 @@ class TrackingService {
   Status DeleteRun(const std::string& run_id);
   Status RestoreRun(const std::string& run_id);
   Result<SearchRunsResult> SearchRuns(const SearchRunsRequest& request);
+  Result<RunPage> SearchRunPage(const RunPageRequest& request);
+  // The metric, param and tag keys the experiments' runs use (at most 1000 each).
+  Result<RunKeys> ExperimentKeys(const std::vector<std::string>& experiment_ids);
 
   // All or nothing: one invalid item rejects the batch before any write.
   Status LogBatch(const std::string& run_id, std::vector<Metric> metrics,
@@ -127,6 +150,9 @@ class TrackingService {
 
  private:
   Result<int64_t> ParseExperimentId(const std::string& experiment_id);
+  Result<RunSearch> CompileSearch(const std::vector<std::string>& experiment_ids,
+                                  const std::string& filter,
+                                  const std::vector<std::string>& order_by, ViewType view);
   Result<Experiment> GetActiveExperiment(const std::string& experiment_id);
 
   TrackingStore& store_;

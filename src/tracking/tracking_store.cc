@@ -396,6 +396,71 @@ Result<std::vector<Run>> TrackingStore::SearchRuns(const RunSearch& search) {
   return runs;
 }
 
+Result<std::pair<std::vector<Run>, int64_t>> TrackingStore::SearchRunsCounted(
+    const RunSearch& search) {
+  std::pair<std::vector<Run>, int64_t> out;
+  RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
+    ASSIGN_OR_RETURN(SqlQuery count, BuildRunCountSql(search));
+    ASSIGN_OR_RETURN(out.second, store::QueryInt(conn, count.sql, count.params));
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, SearchRunIds(conn, search));
+    ASSIGN_OR_RETURN(out.first, LoadRuns(conn, ids));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::map<std::string, int64_t>> TrackingStore::ChildCounts(
+    const std::vector<std::string>& run_ids) {
+  std::map<std::string, int64_t> counts;
+  if (run_ids.empty()) return counts;
+  std::string sql =
+      "SELECT value, COUNT(*) FROM tags WHERE key = 'mlflow.parentRunId' AND value IN (";
+  store::SqlParams params;
+  for (size_t i = 0; i < run_ids.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.push_back(run_ids[i]);
+  }
+  sql += ") GROUP BY value";
+  RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) {
+    return conn.Query(sql, params, [&](const Row& row) {
+      counts[row.GetText(0)] = row.GetInt(1);
+      return Status::Ok();
+    });
+  }));
+  return counts;
+}
+
+Result<RunKeys> TrackingStore::DistinctKeys(const std::vector<int64_t>& experiment_ids,
+                                            int64_t limit) {
+  RunKeys keys;
+  if (experiment_ids.empty()) return keys;
+  std::string in = "(";
+  store::SqlParams ids;
+  for (size_t i = 0; i < experiment_ids.size(); ++i) {
+    in += i ? ", ?" : "?";
+    ids.push_back(experiment_ids[i]);
+  }
+  in += ")";
+  // Fixed table names only; every value is bound.
+  const std::pair<const char*, std::vector<std::string>*> tables[] = {
+      {"latest_metrics", &keys.metrics}, {"params", &keys.params}, {"tags", &keys.tags}};
+  RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
+    for (const auto& [table, out] : tables) {
+      std::string sql = std::string("SELECT DISTINCT k.key FROM ") + table +
+                        " k JOIN runs r ON r.run_uuid = k.run_uuid WHERE r.experiment_id IN " +
+                        in + " AND r.lifecycle_stage = 'active' ORDER BY k.key LIMIT ?";
+      store::SqlParams params = ids;
+      params.push_back(limit);
+      RETURN_IF_ERROR(conn.Query(sql, params, [out](const Row& row) {
+        out->push_back(row.GetText(0));
+        return Status::Ok();
+      }));
+    }
+    return Status::Ok();
+  }));
+  return keys;
+}
+
 Status TrackingStore::LogBatch(const std::string& run_id,
                                const std::vector<Metric>& metrics,
                                const std::vector<Param>& params,

@@ -3,7 +3,9 @@
 // value is bound, never spliced into SQL. Thread-safe (the Database is).
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/database.h"
@@ -39,6 +41,13 @@ class TrackingStore {
   Status SetRunLifecycle(const std::string& run_id, const char* stage,
                          std::optional<int64_t> deleted_time);
   Result<std::vector<Run>> SearchRuns(const RunSearch& search);
+  // The page of `search` and the number of runs it matches in all, read together.
+  Result<std::pair<std::vector<Run>, int64_t>> SearchRunsCounted(const RunSearch& search);
+  // How many child runs (mlflow.parentRunId tags) each of `run_ids` has; absent = none.
+  Result<std::map<std::string, int64_t>> ChildCounts(const std::vector<std::string>& run_ids);
+  // The distinct metric, param and tag keys of the experiments' active runs
+  // (each list sorted, at most `limit` keys).
+  Result<RunKeys> DistinctKeys(const std::vector<int64_t>& experiment_ids, int64_t limit);
 
   // Logs a whole batch in one transaction: all of it or none. Params that
   // exist with another value fail the batch with kInvalidArgument.

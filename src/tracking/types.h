@@ -77,6 +77,13 @@ struct Run {
   std::vector<DatasetInput> inputs;
 };
 
+// The keys the runs of some experiments use (the runs table's column choices).
+struct RunKeys {
+  std::vector<std::string> metrics;
+  std::vector<std::string> params;
+  std::vector<std::string> tags;
+};
+
 inline constexpr const char* kActive = "active";
 inline constexpr const char* kDeleted = "deleted";
 

@@ -104,6 +104,40 @@ def test_metrics_count_requests_errors_and_batches(server, model):
     assert metric(text, "ferry_inference_batch_size_sum", model=model, version="1") >= 21
 
 
+def test_stats_endpoint_counts_grow_with_requests(server, model):
+    name = sm.unique("stats")
+    assert requests.post(server.url + DEPLOY, json={"name": name, "model": f"{model}/1"}).ok
+    url = f"{server.url}{DEPLOY}/{name}/invocations"
+
+    def stats():
+        r = requests.get(f"{server.url}{DEPLOY}/{name}/stats")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    before = stats()
+    assert before["deployment"] == name and before["versions"] == []
+    for _ in range(4):
+        assert requests.post(url, json={"inputs": [[0.5] * 30]}).status_code == 200
+    assert requests.post(url, json={"inputs": [[0.5] * 29]}).status_code == 400
+    after = stats()
+    assert after["time"] >= before["time"]
+    [v] = after["versions"]
+    assert v["model"] == model and v["version"] == "1"
+    assert v["requests"] == {"primary": {"OK": 4, "INVALID_ARGUMENT": 1}}
+    latency = v["latency_seconds"]
+    assert latency["count"] == 4 and latency["sum"] > 0
+    assert len(latency["bounds"]) == len(latency["cumulative"])
+    assert latency["cumulative"] == sorted(latency["cumulative"])  # cumulative buckets
+    assert latency["cumulative"][-1] <= 4
+    for _ in range(3):
+        assert requests.post(url, json={"inputs": [[0.5] * 30]}).status_code == 200
+    [later] = stats()["versions"]
+    assert later["requests"]["primary"]["OK"] == 7
+    assert later["latency_seconds"]["count"] == 7
+    missing = requests.get(f"{server.url}{DEPLOY}/{sm.unique('absent')}/stats")
+    assert missing.status_code == 404, missing.text
+
+
 def test_prometheus_scrapes_serving_metrics(server, model, tmp_path):
     binary = shutil.which("prometheus")
     if binary is None:

@@ -13,6 +13,7 @@
 #include "api/serving/mlflow_scoring.h"
 #include "api/serving/oip_codec.h"
 #include "api/router.h"
+#include "core/clock.h"
 #include "serving/deployments.h"
 
 namespace ferry::api {
@@ -59,6 +60,28 @@ Json StatusToJson(const DeploymentStatus& d) {
     j["shadow_comparison"] = {{"compared", d.shadow_compared}, {"agreed", d.shadow_agreed}};
   }
   return j;
+}
+
+Json HistogramToJson(const serving::HistogramSnapshot& h) {
+  return Json{{"bounds", h.bounds}, {"cumulative", h.cumulative}, {"count", h.count},
+              {"sum", h.sum}};
+}
+
+// GET /api/v1/deployments/{name}/stats: counters since the server started,
+// per model version; clients take rates and percentiles from deltas.
+Result<Json> StatsToJson(const serving::Deployments& deps, const std::string& name) {
+  ASSIGN_OR_RETURN(DeploymentStatus d, deps.Get(name));
+  Json versions = Json::array();
+  for (const auto& v : deps.Stats(name)) {
+    versions.push_back({{"model", v.model},
+                        {"version", std::to_string(v.version)},
+                        {"requests", v.requests},
+                        {"latency_seconds", HistogramToJson(v.latency)},
+                        {"queue_seconds", HistogramToJson(v.queue)}});
+  }
+  return Json{{"deployment", d.spec.name},
+              {"time", Clock::System().NowMillis()},
+              {"versions", std::move(versions)}};
 }
 
 Result<std::optional<int64_t>> PathVersion(const HttpRequest& r) {
@@ -277,6 +300,11 @@ void AddDeploymentRoutes(Router& router, serving::Deployments& deps, bool manage
   });
   router.Add(Method::kGet, base + "/{name}", [&deps](HttpRequest& r) {
     return Respond(deps.Get(r.path_params["name"]), 200);
+  });
+  router.Add(Method::kGet, base + "/{name}/stats", [&deps](HttpRequest& r) {
+    auto stats = StatsToJson(deps, r.path_params["name"]);
+    if (!stats.ok()) return ErrorResponse(stats.status(), kFerry);
+    return JsonResponse(200, Dump(*stats));
   });
   router.AddAsync(Method::kPost, base + "/{name}/invocations",
                   [&deps](HttpRequest& r, Responder respond) {

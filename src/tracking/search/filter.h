@@ -128,6 +128,7 @@ struct RunSearch {
   int64_t offset = 0;
   store::Dialect dialect = store::Dialect::kSqlite;  // LIKE differs by engine
   RunSearchPlan plan = RunSearchPlan::kAuto;
+  bool top_level_only = false;  // only runs without a mlflow.parentRunId tag
 };
 
 // A compiled run search: parts whose results, concatenated in order, are
@@ -147,6 +148,9 @@ struct RunSearchSql {
 // kScan and kAuto give one part; kOrderIndex with a metric first key gives
 // three (numbers, NaNs, runs without the metric).
 Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search);
+
+// SELECT COUNT(*) of the runs the search matches (all pages; order ignored).
+Result<SqlQuery> BuildRunCountSql(const RunSearch& search);
 
 // Runs the search on `conn` and answers the run ids of the page
 // [offset, offset + limit). For kAuto, the order-index plan is chosen when

@@ -437,6 +437,43 @@ void AddPaging(Sql& sql, int64_t limit, int64_t offset) {
 
 }  // namespace
 
+namespace {
+
+// The WHERE conditions of a run search (experiments, view, filter, nesting).
+Result<Sql> RunConditions(const RunSearch& search, bool walk) {
+  Sql conds;
+  conds.Add("r.experiment_id IN (");
+  for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
+    if (i) conds.Add(", ");
+    conds.Bind(search.experiment_ids[i]);
+  }
+  conds.Add(")");
+  BindView(conds, "r.lifecycle_stage", search.view);
+  for (const Clause* c : CheapestFirst(search.filter.clauses)) {
+    conds.Add(" AND ");
+    RETURN_IF_ERROR(RunClause(conds, *c, search.dialect, walk));
+  }
+  if (search.top_level_only) {
+    conds.Add(
+        " AND NOT EXISTS (SELECT 1 FROM tags pt WHERE pt.run_uuid = r.run_uuid"
+        " AND pt.key = 'mlflow.parentRunId')");
+  }
+  return conds;
+}
+
+}  // namespace
+
+Result<SqlQuery> BuildRunCountSql(const RunSearch& search) {
+  if (search.experiment_ids.empty()) {
+    return InvalidArgument("search needs at least one experiment id");
+  }
+  ASSIGN_OR_RETURN(Sql conds, RunConditions(search, false));
+  Sql sql;
+  sql.Add("SELECT COUNT(*) FROM runs r WHERE ");
+  sql.Append(std::move(conds));
+  return SqlQuery{std::move(sql.text), std::move(sql.params)};
+}
+
 Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search) {
   if (search.experiment_ids.empty()) {
     return InvalidArgument("search needs at least one experiment id");
@@ -459,18 +496,7 @@ Result<RunSearchSql> BuildRunSearchSql(const RunSearch& search) {
   if (!by_start_time) terms.Key("", "r.start_time", false);
   terms.Key("", TextOrder("r.run_uuid", d), true);
 
-  Sql conds;
-  conds.Add("r.experiment_id IN (");
-  for (size_t i = 0; i < search.experiment_ids.size(); ++i) {
-    if (i) conds.Add(", ");
-    conds.Bind(search.experiment_ids[i]);
-  }
-  conds.Add(")");
-  BindView(conds, "r.lifecycle_stage", search.view);
-  for (const Clause* c : CheapestFirst(search.filter.clauses)) {
-    conds.Add(" AND ");
-    RETURN_IF_ERROR(RunClause(conds, *c, d, walk));
-  }
+  ASSIGN_OR_RETURN(Sql conds, RunConditions(search, walk));
 
   RunSearchSql out;
   if (!walk) {
