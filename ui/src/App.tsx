@@ -2,6 +2,7 @@
 import type { FunctionComponent } from 'preact';
 import { fromMlflowHash, matchPath, navigate, useLocation, type Params } from './lib/router';
 import { Empty } from './components/common';
+import { UserBox } from './components/UserBox';
 import { ExperimentsView } from './views/runs/ExperimentsView';
 import { RunsView } from './views/runs/RunsView';
 import { RunView } from './views/runs/RunView';
@@ -78,6 +79,7 @@ export function App() {
             {label}
           </a>
         ))}
+        <UserBox />
       </nav>
       <main class="content">
         {view ?? (

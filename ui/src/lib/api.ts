@@ -39,8 +39,29 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
+// Who is acting: sent as X-Ferry-User so the registry's audit log names
+// them (until the auth issue gives real identities). Kept in localStorage.
+const USER_KEY = 'ferry.user';
+export function currentUser(): string {
+  try {
+    return localStorage.getItem(USER_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+export function setCurrentUser(name: string): void {
+  try {
+    if (name.trim()) localStorage.setItem(USER_KEY, name.trim());
+    else localStorage.removeItem(USER_KEY);
+  } catch {
+    /* storage disabled: stay anonymous */
+  }
+}
+
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = { method, signal, headers: {} };
+  const user = currentUser();
+  if (user) (init.headers as Record<string, string>)['X-Ferry-User'] = user;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['Content-Type'] = 'application/json';

@@ -48,6 +48,11 @@ describe('registry views', () => {
   it('moves an alias with a reason: visible through the API and in the audit log', async () => {
     expect((await aliases()).staging).toBeUndefined();
     const { page } = await open(browser(), '/models/credit');
+    // Act as a named user: the audit log records the name (X-Ferry-User).
+    await page.getByTestId('user').click();
+    await page.getByTestId('user-name').fill('ada');
+    await page.getByTestId('user-name').press('Enter');
+    await expect.poll(() => page.getByTestId('user').textContent()).toBe('as ada');
     await page.getByTestId('move-alias').click();
     const dialog = page.getByRole('dialog');
     await dialog.getByTestId('alias-name').fill('staging');
@@ -63,6 +68,7 @@ describe('registry views', () => {
     const row = page.getByTestId('event-row').filter({ hasText: 'e2e: stage v1 for the load test' });
     await row.waitFor();
     expect(await row.textContent()).toContain('staging → v1');
+    expect(await row.textContent()).toContain('ada');
     await screenshot(page, 'registry-audit-log');
     await page.close();
   });
