@@ -55,4 +55,9 @@ HttpResponse ErrorResponse(const Status& status, ErrorStyle style) {
   return r;
 }
 
+ErrorStyle ErrorStyleFor(std::string_view path) {
+  if (path.starts_with("/v2") || path == "/invocations") return ErrorStyle::kOip;
+  return path.starts_with("/api/v1/") ? ErrorStyle::kFerry : ErrorStyle::kMlflow;
+}
+
 }  // namespace ferry::api

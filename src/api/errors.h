@@ -16,5 +16,8 @@ enum class ErrorStyle { kMlflow, kFerry, kOip };
 int HttpStatusFor(StatusCode code, ErrorStyle style);
 std::string_view MlflowErrorCode(StatusCode code);
 HttpResponse ErrorResponse(const Status& status, ErrorStyle style);
+// The style a path's API speaks: OIP under /v2 and /invocations, Ferry's
+// under /api/v1/, MLflow's elsewhere.
+ErrorStyle ErrorStyleFor(std::string_view path);
 
 }  // namespace ferry::api

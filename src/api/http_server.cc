@@ -91,11 +91,6 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadBody();
   }
 
-  static ErrorStyle ErrorStyleFor(const std::string& path) {
-    if (path.starts_with("/v2") || path == "/invocations") return ErrorStyle::kOip;
-    return path.starts_with("/api/v1/") ? ErrorStyle::kFerry : ErrorStyle::kMlflow;
-  }
-
   void FillRequest(const http::request<http::empty_body>& msg) {
     request_ = HttpRequest{};
     request_.method = ToMethod(msg.method());
@@ -222,6 +217,15 @@ class Session : public std::enable_shared_from_this<Session> {
       http::file_body::value_type file;
       beast::error_code ec;
       file.open(response.file_path->c_str(), beast::file_mode::scan, ec);
+      if (!ec && head) {  // the file's length, no body
+        bytes_out_ = file.size();
+        auto res = std::make_shared<http::response<http::empty_body>>(
+            http::status(response.status), 11);
+        FinishHeaders(*res, response, must_close);
+        res->content_length(bytes_out_);
+        Observe();
+        return Send(res, must_close);
+      }
       if (!ec) {
         auto res = std::make_shared<http::response<http::file_body>>(
             http::status(response.status), 11);

@@ -72,6 +72,10 @@ void Router::AddAsync(Method method, std::string pattern, AsyncHandler handler) 
       {method, std::move(pattern), nullptr, nullptr, std::move(handler), std::move(segments)});
 }
 
+void Router::SetGetFallback(Handler handler) {
+  fallback_ = Route{Method::kGet, "fallback", std::move(handler), nullptr, nullptr, {}};
+}
+
 Router::Match Router::Find(HttpRequest& request) const {
   Match match;
   for (const Route& route : routes_) {
@@ -84,6 +88,11 @@ Router::Match Router::Find(HttpRequest& request) const {
     MatchPattern(route.segments, request.path, &request.path_params);
     match.route = &route;
     return match;
+  }
+  if (fallback_ && !match.path_matched &&
+      (request.method == Method::kGet || request.method == Method::kHead)) {
+    request.path_params.clear();
+    match.route = &*fallback_;
   }
   return match;
 }

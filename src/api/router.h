@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ class Router {
   void Add(Method method, std::string pattern, Handler handler);
   void AddStream(Method method, std::string pattern, StreamHandler handler);
   void AddAsync(Method method, std::string pattern, AsyncHandler handler);
+  // Answers a GET (or HEAD) that no route's path matches (the web UI). It
+  // never turns another method's 404 into a 405, nor a 405 into a 404.
+  void SetGetFallback(Handler handler);
 
   struct Match {
     const Route* route = nullptr;
@@ -47,6 +51,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace ferry::api

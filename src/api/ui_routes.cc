@@ -6,6 +6,7 @@
 
 #include "api/errors.h"
 #include "artifacts/artifact_store.h"
+#include "core/log.h"
 
 namespace ferry::api {
 namespace fs = std::filesystem;
@@ -20,6 +21,10 @@ const char* ContentType(const fs::path& file) {
       {".png", "image/png"},
       {".ico", "image/x-icon"},
       {".json", "application/json"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".map", "application/json"},
+      {".wasm", "application/wasm"},
+      {".webmanifest", "application/manifest+json"},
       {".woff2", "font/woff2"},
       {".txt", "text/plain; charset=utf-8"},
   };
@@ -31,10 +36,14 @@ const char* ContentType(const fs::path& file) {
 }
 
 bool IsApiPath(std::string_view path) {
-  for (std::string_view prefix : {"/api/", "/ajax-api/", "/v2/", "/v2"}) {
-    if (path == prefix || path.starts_with(prefix)) return true;
+  for (std::string_view prefix : {"/api/", "/ajax-api/", "/v2/"}) {
+    if (path.starts_with(prefix)) return true;
   }
-  return false;
+  return path == "/v2";
+}
+
+HttpResponse NoApiRoute(const std::string& path) {
+  return ErrorResponse(NotFound("No route for " + path), ErrorStyleFor(path));
 }
 
 HttpResponse FileAnswer(const fs::path& file, bool immutable) {
@@ -61,21 +70,19 @@ HttpResponse NotBuilt() {
 }
 
 HttpResponse Serve(const fs::path& root, HttpRequest& req) {
-  if (IsApiPath(req.path)) {
-    return ErrorResponse(NotFound("no API route " + req.path), ErrorStyle::kFerry);
-  }
+  if (IsApiPath(req.path)) return NoApiRoute(req.path);
   std::string sub = req.path.substr(req.path.starts_with("/") ? 1 : 0);
+  const bool asset = sub.starts_with("assets/");
+  // Only a clean relative path is looked up as a file; any other path (a
+  // model name with "//" in a deep link) is a page of the app.
   auto rel = artifacts::CheckRelativePath(sub, true);
-  if (!rel.ok()) return ErrorResponse(rel.status(), ErrorStyle::kFerry);
-  if (!rel->empty()) {
+  if (rel.ok() && !rel->empty()) {
     std::error_code ec;
     fs::path file = root / *rel;
-    if (fs::is_regular_file(file, ec)) return FileAnswer(file, rel->starts_with("assets/"));
-    // A missing asset is a 404, not the app (a stale link to an old build).
-    if (rel->starts_with("assets/")) {
-      return ErrorResponse(NotFound("no file " + req.path), ErrorStyle::kFerry);
-    }
+    if (fs::is_regular_file(file, ec)) return FileAnswer(file, asset);
   }
+  // A missing or refused asset is a 404, not the app (a stale link to an old build).
+  if (asset) return ErrorResponse(NotFound("no file " + req.path), ErrorStyle::kFerry);
   return FileAnswer(root / "index.html", false);
 }
 
@@ -87,8 +94,16 @@ bool HasIndex(const fs::path& dir) {
 }  // namespace
 
 std::optional<std::string> FindUiDir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("FERRY_UI_DIR"); env && *env) return std::string(env);
+  std::string chosen = flag;
+  if (chosen.empty()) {
+    if (const char* env = std::getenv("FERRY_UI_DIR"); env && *env) chosen = env;
+  }
+  if (!chosen.empty()) {
+    if (HasIndex(chosen)) return chosen;
+    Log(LogLevel::kWarn, "the web UI folder has no index.html; / explains how to build it",
+        {{"ui_dir", chosen}});
+    return std::nullopt;
+  }
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return std::nullopt;
@@ -101,16 +116,14 @@ std::optional<std::string> FindUiDir(const std::string& flag) {
 }
 
 void AddUiRoutes(Router& router, std::optional<std::string> dist_dir) {
-  Handler handler;
   if (dist_dir) {
-    handler = [root = fs::path(*dist_dir)](HttpRequest& r) { return Serve(root, r); };
-  } else {
-    handler = [](HttpRequest& r) {
-      if (IsApiPath(r.path)) return ErrorResponse(NotFound("no API route " + r.path), ErrorStyle::kFerry);
-      return NotBuilt();
-    };
+    router.SetGetFallback([root = fs::path(*dist_dir)](HttpRequest& r) { return Serve(root, r); });
+    return;
   }
-  router.Add(Method::kGet, "/{path...}", handler);
+  router.SetGetFallback([](HttpRequest& r) {
+    if (IsApiPath(r.path)) return NoApiRoute(r.path);
+    return NotBuilt();
+  });
 }
 
 }  // namespace ferry::api

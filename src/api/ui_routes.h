@@ -13,11 +13,13 @@ namespace ferry::api {
 
 // The UI folder: `flag` if given, else $FERRY_UI_DIR, else the first of
 // <exe>/ui, <exe>/../share/ferry/ui and <exe>/../../ui/dist that holds an
-// index.html. nullopt when none does.
+// index.html. nullopt when none does (a given folder without index.html is
+// logged).
 std::optional<std::string> FindUiDir(const std::string& flag);
 
-// Must be added after every other route (the first registered match wins).
-// Without a folder, "/" explains how to build the UI.
+// The router's GET fallback: only paths no route matches reach it, so other
+// methods keep their 404s and 405s. Without a folder, pages explain how to
+// build the UI.
 void AddUiRoutes(Router& router, std::optional<std::string> dist_dir);
 
 }  // namespace ferry::api

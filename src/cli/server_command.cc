@@ -200,7 +200,7 @@ int RunServer(ServerFlags flags) {
   api::AddDatasetRoutes(router, dataset_service);
   std::optional<std::string> ui_dir = api::FindUiDir(flags.ui_dir);
   if (!ui_dir) Log(LogLevel::kWarn, "the web UI is not built; / explains how to build it");
-  api::AddUiRoutes(router, ui_dir);  // last: it answers every other GET
+  api::AddUiRoutes(router, ui_dir);  // answers the GETs no route matches
 
   api::HttpServerOptions options;
   options.host = flags.host;

@@ -354,20 +354,20 @@ Result<RunPage> TrackingService::SearchRunPage(const RunPageRequest& request) {
   search.top_level_only = request.top_level_only;
   RunPage page;
   if (search.experiment_ids.empty()) return page;
-  ASSIGN_OR_RETURN(auto counted, store_.SearchRunsCounted(search));
+  ASSIGN_OR_RETURN(auto counted, store_.SearchRunsCounted(search, request.count_total));
   page.runs = std::move(counted.first);
   page.total = counted.second;
   std::vector<std::string> ids;
   for (const Run& r : page.runs) ids.push_back(r.info.run_id);
-  ASSIGN_OR_RETURN(page.child_counts, store_.ChildCounts(ids));
+  ASSIGN_OR_RETURN(page.child_counts, store_.ChildCounts(ids, search.experiment_ids));
   return page;
 }
 
 Result<RunKeys> TrackingService::ExperimentKeys(const std::vector<std::string>& experiment_ids) {
   std::vector<int64_t> ids;
   for (const std::string& id : experiment_ids) {
-    ASSIGN_OR_RETURN(int64_t parsed, ParseExperimentId(id));
-    ids.push_back(parsed);
+    ASSIGN_OR_RETURN(Experiment e, GetExperiment(id));  // a missing experiment is a 404
+    ids.push_back(e.experiment_id);
   }
   return store_.DistinctKeys(ids, 1000);
 }

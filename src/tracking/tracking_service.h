@@ -66,12 +66,13 @@ struct RunPageRequest {
   int64_t offset = 0;
   int64_t limit = 100;          // at most kMaxRunPage
   bool top_level_only = false;  // leave out nested runs
+  bool count_total = true;      // also count every match (a scan: ask once, on the first page)
 };
 inline constexpr int64_t kMaxRunPage = 1000;
 
 struct RunPage {
   std::vector<Run> runs;
-  int64_t total = 0;
+  int64_t total = -1;  // -1 when not counted
   std::map<std::string, int64_t> child_counts;  // by run id, only runs with children
 };
 

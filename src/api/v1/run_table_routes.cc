@@ -32,15 +32,17 @@ Result<Json> RunPage(Services& s, const Json& in) {
   req.offset = offset.value_or(0);
   req.limit = limit.value_or(100);
   ASSIGN_OR_RETURN(req.top_level_only, GetOptBool(in, "top_level_only"));
+  if (in.contains("count_total")) {
+    ASSIGN_OR_RETURN(req.count_total, GetOptBool(in, "count_total"));
+  }
   ASSIGN_OR_RETURN(tracking::RunPage page, s.tracking.SearchRunPage(req));
   Json runs = Json::array();
   for (const auto& r : page.runs) runs.push_back(RunToJson(r));
   Json children = Json::object();
   for (const auto& [id, n] : page.child_counts) children[id] = n;
-  return Json{{"runs", std::move(runs)},
-              {"total", page.total},
-              {"offset", req.offset},
-              {"child_counts", std::move(children)}};
+  Json out = {{"runs", std::move(runs)}, {"offset", req.offset}, {"child_counts", std::move(children)}};
+  if (page.total >= 0) out["total"] = page.total;
+  return out;
 }
 
 Result<Json> Keys(Services& s, const std::string& experiment_id) {

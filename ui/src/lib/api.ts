@@ -110,4 +110,46 @@ export const api = {
   },
 };
 
+// The first `maxBytes` of a file, read as a stream and cut there (a multi-GB
+// log is never downloaded whole for a preview).
+export async function textPrefix(path: string, maxBytes: number, signal?: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+  const resp = await fetch(path, { signal });
+  if (!resp.ok) {
+    const body = await resp.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new ApiError(resp.status, String(resp.status), body.slice(0, 300));
+    }
+    throw errorFromBody(resp.status, parsed);
+  }
+  if (!resp.body) return { text: '', truncated: false };
+  const reader = resp.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size > maxBytes) {
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+  }
+  const all = new Uint8Array(Math.min(size, maxBytes));
+  let at = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, Math.min(c.length, all.length - at));
+    all.set(part, at);
+    at += part.length;
+    if (at >= all.length) break;
+  }
+  // A cut inside a UTF-8 sequence decodes to U+FFFD at the very end only.
+  return { text: new TextDecoder().decode(all), truncated };
+}
+
 export const mlflow = (path: string) => `/ajax-api/2.0/mlflow/${path}`;

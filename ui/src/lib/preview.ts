@@ -3,7 +3,8 @@
 
 export type PreviewKind = 'image' | 'csv' | 'text' | 'binary';
 
-const images = ['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp'];
+// Not SVG: artifacts are served as application/octet-stream, which <img> will not render as SVG.
+const images = ['png', 'jpg', 'jpeg', 'gif', 'webp', 'bmp'];
 const texts = ['txt', 'log', 'json', 'yaml', 'yml', 'md', 'py', 'mlmodel', 'toml', 'cfg', 'ini', 'xml', 'html', 'sh', 'r', 'sql', 'jsonl'];
 
 export function previewKind(path: string): PreviewKind {

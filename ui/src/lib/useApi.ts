@@ -29,6 +29,12 @@ export function useApi<T>(
       return;
     }
     const ctl = new AbortController();
+    let timer: number | undefined;
+    // The next poll is timed from the end of this request, so a slow server
+    // is never asked again before it has answered.
+    const schedule = () => {
+      if (options.pollMs && !ctl.signal.aborted) timer = window.setTimeout(reload, options.pollMs);
+    };
     setLoading(true);
     loadRef
       .current(ctl.signal)
@@ -37,14 +43,14 @@ export function useApi<T>(
         setData(d);
         setError(undefined);
         setLoading(false);
+        schedule();
       })
       .catch((e: Error) => {
         if (ctl.signal.aborted || e.name === 'AbortError') return;
         setError(e);
         setLoading(false);
+        schedule();
       });
-    let timer: number | undefined;
-    if (options.pollMs) timer = window.setTimeout(reload, options.pollMs);
     return () => {
       ctl.abort();
       if (timer !== undefined) window.clearTimeout(timer);

@@ -72,6 +72,7 @@ def main() -> None:
             "notes.txt": b"trained on the calm world\nAUC 0.865\n",
             "data/predictions.csv": b"id,label,score\n1,0,0.12\n2,1,0.91\n3,1,0.66\n",
             "plots/roc.png": png(64, 48),
+            "logs/train.log": b"".join(b"epoch %06d loss 0.5\n" % i for i in range(60000)),  # ~1.2 MB
         }
         for name, data in files.items():
             path = os.path.join(d, name.replace("/", "_"))

@@ -4,7 +4,7 @@
 // data it left, filled with more tracking data by tests/e2e/fill.py (the
 // Python SDK). Tests read the URL and what was filled through inject().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,17 +58,21 @@ async function waitHealthy(url: string, server: ChildProcess, log: string): Prom
 }
 
 let server: ChildProcess | undefined;
+let dir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   if (!existsSync(ferry)) throw new Error(`no ferry binary at ${ferry} (set FERRY_BIN)`);
   const dist = join(root, 'ui', 'dist');
   if (!existsSync(join(dist, 'index.html'))) throw new Error('ui/dist is not built: run npm run build');
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-ui-e2e-'));
+  dir = mkdtempSync(join(tmpdir(), 'ferry-ui-e2e-'));
   const qs = spawnSync(ferry, ['quickstart', '--dir', join(dir, 'qs'), '--port', String(await freePort()), '--exit'], {
     encoding: 'utf8',
     timeout: 300_000,
   });
-  if (qs.status !== 0) throw new Error(`ferry quickstart failed:\n${qs.stdout}\n${qs.stderr}`);
+  if (qs.status !== 0) {
+    await teardown();
+    throw new Error(`ferry quickstart failed:\n${qs.stdout}\n${qs.stderr}`);
+  }
   const data = join(dir, 'qs', 'data');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -82,12 +86,20 @@ export async function setup(project: TestProject): Promise<void> {
      '--monitor-interval', '1'],
     { stdio: ['ignore', out, out] },
   );
-  await waitHealthy(url, server, log);
+  try {
+    await waitHealthy(url, server, log);
+  } catch (e) {
+    await teardown();
+    throw e;
+  }
   const fill = spawnSync('python3', [join(root, 'ui', 'tests', 'e2e', 'fill.py'), '--url', url], {
     encoding: 'utf8',
     timeout: 300_000,
   });
-  if (fill.status !== 0) throw new Error(`fill.py failed:\n${fill.stdout}\n${fill.stderr}`);
+  if (fill.status !== 0) {
+    await teardown();
+    throw new Error(`fill.py failed:\n${fill.stdout}\n${fill.stderr}`);
+  }
   project.provide('baseUrl', url);
   project.provide('filled', JSON.parse(fill.stdout) as Filled);
   project.provide('artifactsDir', process.env.FERRY_UI_ARTIFACTS ?? join(root, 'ui', 'test-results'));
@@ -98,4 +110,6 @@ export async function teardown(): Promise<void> {
     server.kill('SIGTERM');
     await new Promise((r) => server!.once('exit', r));
   }
+  // The data stays when FERRY_UI_KEEP is set (to look at a failure).
+  if (dir && !process.env.FERRY_UI_KEEP) rmSync(dir, { recursive: true, force: true });
 }

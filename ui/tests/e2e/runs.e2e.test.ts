@@ -118,6 +118,12 @@ describe('experiments and runs', () => {
     await page.getByRole('link', { name: /data$/ }).click();
     await page.getByRole('link', { name: /predictions\.csv/ }).click();
     await expect.poll(() => page.locator('[data-testid="artifact-csv"] tbody tr').count()).toBe(3);
+    // A big log is previewed from its first 512 KiB only.
+    await page.goto(`${baseUrl()}/runs/${filled().artifact_run}?tab=artifacts&path=logs/train.log`);
+    await page.getByText('Showing the first 512.0 KiB').waitFor();
+    const shown = await page.locator('[data-testid="artifact-text"]').textContent();
+    expect(shown!.startsWith('epoch 000000 loss 0.5')).toBe(true);
+    expect(shown!.length).toBeLessThanOrEqual(512 * 1024);
     await page.goto(`${baseUrl()}/runs/${filled().artifact_run}?tab=artifacts&path=plots/roc.png`);
     const img = page.locator('[data-testid="artifact-image"]');
     await img.waitFor();

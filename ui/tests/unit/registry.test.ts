@@ -17,7 +17,8 @@ describe('registry helpers', () => {
   it('builds a name filter that escapes quotes', () => {
     expect(nameFilter('  ')).toBe('');
     expect(nameFilter('cr')).toBe("name ILIKE '%cr%'");
-    expect(nameFilter("o'k")).toBe("name ILIKE '%o''k%'");
+    expect(nameFilter("o'k")).toBe("name ILIKE '%o\\'k%'");
+    expect(nameFilter('50%_off')).toBe("name ILIKE '%50\\\\%\\\\_off%'");
   });
 
   it('maps aliases to versions and encodes paths', () => {

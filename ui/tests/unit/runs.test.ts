@@ -168,3 +168,12 @@ describe('links the mlflow client prints', () => {
     expect(fromMlflowHash('#/compare-runs?runs=[]')).toBe('/experiments');
   });
 });
+
+import { containsPattern, quoteFilterString } from '../../src/lib/filter';
+describe('filter strings', () => {
+  it('quote values so they cannot end the string', () => {
+    expect(quoteFilterString("it's")).toBe("'it\\'s'");
+    expect(quoteFilterString('a\\')).toBe("'a\\\\'");
+    expect(containsPattern('50%')).toBe("'%50\\\\%%'");
+  });
+});

@@ -25,7 +25,7 @@ export function PipelineRunView({ params, query }: ViewProps) {
   const run = loaded.data?.run;
   const ended = isEnded(run?.state);
   // Poll while the run can still change.
-  useApiPoll(!!run && !ended, loaded.reload, loaded.data);
+  useApiPoll(!!run && !ended, loaded.reload, loaded.data, loaded.error);
   const spec = useApi(
     (s) => api.get<PipelineDetail>(`/api/v1/pipelines/${encodeURIComponent(run!.pipeline)}`, { version: run!.version }, s),
     [run?.pipeline, run?.version],
@@ -124,10 +124,10 @@ export function PipelineRunView({ params, query }: ViewProps) {
   );
 }
 
-function useApiPoll(on: boolean, reload: () => void, data: unknown) {
+function useApiPoll(on: boolean, reload: () => void, data: unknown, error?: unknown) {
   useEffect(() => {
     if (!on) return;
     const t = window.setTimeout(reload, 1500);
     return () => window.clearTimeout(t);
-  }, [on, data]);
+  }, [on, data, error]); // an error keeps the poll going too
 }

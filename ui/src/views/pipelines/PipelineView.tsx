@@ -38,7 +38,7 @@ export function PipelineView({ params, query }: ViewProps) {
     if (!active) return;
     const t = window.setTimeout(runs.reload, 2000);
     return () => window.clearTimeout(t);
-  }, [active, runs.data]);
+  }, [active, runs.data, runs.error]); // an error keeps the poll going too
 
   const spec = detail.data?.spec;
   const latest = detail.data?.latest_version ?? 0;

@@ -2,6 +2,7 @@
 // views use: alias lookups, search filters, the audit log order and the
 // lineage graph's nodes and edges.
 
+import { containsPattern } from '../../lib/filter';
 export interface Tag {
   key: string;
   value: string;
@@ -97,7 +98,7 @@ export const apiModel = (name: string) => `/api/v1/models/${encodeURIComponent(n
 export function nameFilter(text: string): string {
   const t = text.trim();
   if (!t) return '';
-  return `name ILIKE '%${t.replace(/'/g, "''")}%'`;
+  return `name ILIKE ${containsPattern(t)}`;
 }
 
 // alias -> version from a model's alias list.

@@ -1,6 +1,6 @@
 // A run's artifacts: a folder tree on the left, a preview on the right
 // (text, CSV as a table, images), and a download link.
-import { api } from '../../lib/api';
+import { api, textPrefix } from '../../lib/api';
 import { fmtBytes } from '../../lib/format';
 import { setQuery } from '../../lib/router';
 import { useApi } from '../../lib/useApi';
@@ -61,7 +61,7 @@ const MAX_TEXT = 512 * 1024;
 
 function Preview({ runId, path }: { runId: string; path: string }) {
   const kind = previewKind(path);
-  const text = useApi((s) => api.text(fileUrl(runId, path), undefined, s), [runId, path], { skip: kind === 'image' || kind === 'binary' });
+  const text = useApi((s) => textPrefix(fileUrl(runId, path), MAX_TEXT, s), [runId, path], { skip: kind === 'image' || kind === 'binary' });
   const download = (
     <a href={fileUrl(runId, path)} download>
       download
@@ -86,8 +86,8 @@ function Preview({ runId, path }: { runId: string; path: string }) {
   }
   if (text.error) return <ErrorBox error={text.error} />;
   if (text.data === undefined) return <Loading />;
-  const body = text.data.length > MAX_TEXT ? text.data.slice(0, MAX_TEXT) : text.data;
-  const cut = text.data.length > MAX_TEXT && <p class="muted">Showing the first {fmtBytes(MAX_TEXT)}; {download} the whole file.</p>;
+  const body = text.data.text;
+  const cut = text.data.truncated && <p class="muted">Showing the first {fmtBytes(MAX_TEXT)}; {download} the whole file.</p>;
   if (kind === 'csv') {
     const rows = parseCsv(body, 500);
     return (

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import type { ViewProps } from '../../App';
 import { api } from '../../lib/api';
+import { containsPattern } from '../../lib/filter';
 import { fmtTime } from '../../lib/format';
 import { setQuery } from '../../lib/router';
 import { useApi } from '../../lib/useApi';
@@ -18,7 +19,7 @@ interface Experiment {
 export function ExperimentsView({ query }: ViewProps) {
   const find = query.get('q') ?? '';
   const [draft, setDraft] = useState(find);
-  const filter = find ? `name ILIKE '%${find.replace(/'/g, "\\'")}%'` : '';
+  const filter = find ? `name ILIKE ${containsPattern(find)}` : '';
   const list = useApi((s) => api.get<{ experiments: Experiment[] }>('/api/v1/experiments', { filter }, s), [filter]);
   const exps = list.data?.experiments ?? [];
   return (

@@ -1,5 +1,6 @@
 // A run's params, latest metrics, tags, dataset inputs and nested runs.
 import { api } from '../../lib/api';
+import { quoteFilterString } from '../../lib/filter';
 import { fmtNumber } from '../../lib/format';
 import { toRun, type Run, type RunJson } from '../../lib/runs';
 import { useApi } from '../../lib/useApi';
@@ -30,7 +31,7 @@ export function RunOverview({ run }: { run: Run }) {
     (s) =>
       api.post<{ runs: RunJson[]; total: number }>(
         '/api/v1/runs/page',
-        { experiment_ids: [run.experimentId], filter: `tags.\`mlflow.parentRunId\` = '${run.id}'`, limit: 200 },
+        { experiment_ids: [run.experimentId], filter: `tags.\`mlflow.parentRunId\` = ${quoteFilterString(run.id)}`, limit: 200 },
         s,
       ),
     [run.id],

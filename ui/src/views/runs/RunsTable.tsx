@@ -4,6 +4,7 @@
 // Parents with children get a toggle that shows their nested runs below them.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../../lib/api';
+import { quoteFilterString } from '../../lib/filter';
 import { fmtNumber, fmtTime } from '../../lib/format';
 import { cellValue, orderBy, toRun, type Column, type Run, type RunJson } from '../../lib/runs';
 import { pagesFor, slotAt, totalRows, type Expansion } from '../../lib/rowIndex';
@@ -22,7 +23,7 @@ export interface Query {
 
 interface PageAnswer {
   runs: RunJson[];
-  total: number;
+  total?: number; // counted for the first page only
   child_counts: Record<string, number>;
 }
 
@@ -36,9 +37,21 @@ export function fetchPage(q: Query, page: number, signal?: AbortSignal) {
       offset: page * PAGE,
       limit: PAGE,
       top_level_only: q.nested,
+      count_total: page === 0,
     },
     signal,
   );
+}
+
+// The runs nested under `parentId` (its first 1000), as the table shows them.
+function fetchChildren(q: Query, parentId: string) {
+  return api.post<PageAnswer>('/api/v1/runs/page', {
+    experiment_ids: q.experimentIds,
+    filter: `tags.\`mlflow.parentRunId\` = ${quoteFilterString(parentId)}`,
+    order_by: q.order ? [q.order] : [],
+    limit: 1000,
+    count_total: false,
+  });
 }
 
 export function RunsTable({
@@ -50,7 +63,7 @@ export function RunsTable({
   onSort,
 }: {
   query: Query;
-  first: PageAnswer; // page 0, loaded by the view (it also gives the total)
+  first: PageAnswer & { total: number }; // page 0, loaded by the view (it also gives the total)
   columns: Column[];
   selected: Set<string>;
   onToggle: (id: string) => void;
@@ -60,16 +73,28 @@ export function RunsTable({
   const [childCounts, setChildCounts] = useState<Record<string, number>>(first.child_counts);
   const [expanded, setExpanded] = useState<{ parentOffset: number; runs: Run[] }[]>([]);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  const [failed, setFailed] = useState<Map<number, string>>(new Map());
+  const [expandError, setExpandError] = useState<string | undefined>();
   const box = useRef<HTMLDivElement>(null);
   const loading = useRef(new Set<number>());
+  const expanding = useRef(new Set<string>());
+  // Answers to an older query (filter, sort) are dropped: each reset starts a
+  // new generation and aborts what the old one still had in flight.
+  const generation = useRef({ id: 0, abort: new AbortController() });
 
   useEffect(() => {
+    generation.current.abort.abort();
+    generation.current = { id: generation.current.id + 1, abort: new AbortController() };
     setPages(new Map([[0, first.runs.map(toRun)]]));
     setChildCounts(first.child_counts);
     setExpanded([]);
-    loading.current.clear();
+    setFailed(new Map());
+    setExpandError(undefined);
+    loading.current = new Set();
+    expanding.current = new Set();
     if (box.current) box.current.scrollTop = 0;
   }, [first]);
+  useEffect(() => () => generation.current.abort.abort(), []);
 
   useEffect(() => {
     const el = box.current;
@@ -91,30 +116,51 @@ export function RunsTable({
 
   useEffect(() => {
     if (rows === 0) return;
+    const gen = generation.current;
+    const inFlight = loading.current;
     for (const p of pagesFor(firstRow, lastRow, expansions, PAGE)) {
-      if (pages.has(p) || loading.current.has(p)) continue;
-      loading.current.add(p);
-      fetchPage(query, p)
+      if (pages.has(p) || inFlight.has(p) || failed.has(p)) continue;
+      inFlight.add(p);
+      fetchPage(query, p, gen.abort.signal)
         .then((a) => {
+          if (gen !== generation.current) return;
           setPages((old) => new Map(old).set(p, a.runs.map(toRun)));
           setChildCounts((old) => ({ ...old, ...a.child_counts }));
         })
-        .finally(() => loading.current.delete(p));
+        .catch((e: Error) => {
+          if (gen !== generation.current || e.name === 'AbortError') return;
+          setFailed((old) => new Map(old).set(p, e.message));
+        })
+        .finally(() => inFlight.delete(p));
     }
-  }, [firstRow, lastRow, expansions, pages, query, rows]);
+  }, [firstRow, lastRow, expansions, pages, failed, query, rows]);
 
-  const toggleChildren = async (run: Run, offset: number) => {
+  const retry = (page: number) =>
+    setFailed((old) => {
+      const m = new Map(old);
+      m.delete(page);
+      return m;
+    });
+
+  const toggleChildren = (run: Run, offset: number) => {
     if (expanded.some((e) => e.parentOffset === offset)) {
       setExpanded((old) => old.filter((e) => e.parentOffset !== offset));
       return;
     }
-    const a = await api.post<PageAnswer>('/api/v1/runs/page', {
-      experiment_ids: query.experimentIds,
-      filter: `tags.\`mlflow.parentRunId\` = '${run.id}'`,
-      order_by: query.order ? [query.order] : [],
-      limit: 1000,
-    });
-    setExpanded((old) => [...old, { parentOffset: offset, runs: a.runs.map(toRun) }]);
+    if (expanding.current.has(run.id)) return; // a second click while the first loads
+    const gen = generation.current;
+    const pending = expanding.current;
+    pending.add(run.id);
+    setExpandError(undefined);
+    fetchChildren(query, run.id)
+      .then((a) => {
+        if (gen !== generation.current) return;
+        setExpanded((old) => (old.some((e) => e.parentOffset === offset) ? old : [...old, { parentOffset: offset, runs: a.runs.map(toRun) }]));
+      })
+      .catch((e: Error) => {
+        if (gen === generation.current) setExpandError(`Nested runs of ${run.name}: ${e.message}`);
+      })
+      .finally(() => pending.delete(run.id));
   };
 
   const template = `36px minmax(180px, 2fr) 90px 150px ${columns.map(() => 'minmax(90px, 1fr)').join(' ')}`;
@@ -134,10 +180,18 @@ export function RunsTable({
     }
     const top = pos * ROW;
     if (!run) {
+      const page = Math.floor((slot.kind === 'top' ? slot.offset : slot.parentOffset) / PAGE);
+      const error = failed.get(page);
       visible.push(
         <div key={`p${pos}`} class="vrow" style={{ top, height: ROW, gridTemplateColumns: template, minWidth: width, width: '100%' }}>
           <div />
-          <div class="muted">…</div>
+          {error ? (
+            <div class="error-text" data-testid="page-error" style={{ gridColumn: '2 / -1' }}>
+              {error} <button onClick={() => retry(page)}>retry</button>
+            </div>
+          ) : (
+            <div class="muted">…</div>
+          )}
         </div>,
       );
       continue;
@@ -193,6 +247,12 @@ export function RunsTable({
     </div>
   );
   return (
+    <>
+    {expandError && (
+      <div class="error-box" role="alert" data-testid="error">
+        {expandError}
+      </div>
+    )}
     <div class="vtable" ref={box} onScroll={(e) => setScroll({ top: (e.target as HTMLDivElement).scrollTop, height: (e.target as HTMLDivElement).clientHeight })} data-testid="runs-table">
       <div class="vhead" style={{ gridTemplateColumns: template, minWidth: width, height: ROW }}>
         <div />
@@ -203,5 +263,6 @@ export function RunsTable({
       </div>
       <div style={{ height: rows * ROW, minWidth: width, position: 'relative' }}>{visible}</div>
     </div>
+    </>
   );
 }

@@ -31,7 +31,7 @@ export function RunsView({ params, query }: ViewProps) {
   const exp = useApi((s) => api.get<{ experiment: { name: string; experiment_id: string } }>(`/api/v1/experiments/${encodeURIComponent(id)}`, undefined, s), [id]);
   const keys = useApi((s) => api.get<Keys>(`/api/v1/experiments/${encodeURIComponent(id)}/keys`, undefined, s), [id]);
   const q: Query = useMemo(() => ({ experimentIds: [id], filter, order, nested }), [id, filter, order, nested]);
-  const first = useApi((s) => fetchPage(q, 0, s), [q]);
+  const first = useApi((s) => fetchPage(q, 0, s).then((a) => ({ ...a, total: a.total ?? 0 })), [q]);
 
   const columns: Column[] = decodeColumns(query.get('cols')) ?? (keys.data ? defaultColumns(keys.data) : []);
   const setColumns = (cols: Column[]) => setQuery({ cols: encodeColumns(cols) });
