@@ -1,5 +1,6 @@
 // The shell: navigation and the route table. Every view is a URL.
 import type { FunctionComponent } from 'preact';
+import { lazyView } from './components/lazyView';
 import { fromMlflowHash, matchPath, navigate, useLocation, type Params } from './lib/router';
 import { Empty } from './components/common';
 import { UserBox } from './components/UserBox';
@@ -7,20 +8,22 @@ import { ExperimentsView } from './views/runs/ExperimentsView';
 import { RunsView } from './views/runs/RunsView';
 import { RunView } from './views/runs/RunView';
 import { CompareView } from './views/runs/CompareView';
-import { ModelsView } from './views/registry/ModelsView';
-import { ModelView } from './views/registry/ModelView';
-import { VersionView } from './views/registry/VersionView';
-import { DeploymentsView } from './views/deployments/DeploymentsView';
-import { DeploymentView } from './views/deployments/DeploymentView';
-import { MonitoringView } from './views/monitoring/MonitoringView';
-import { AlertsView } from './views/monitoring/AlertsView';
-import { PipelinesView } from './views/pipelines/PipelinesView';
-import { PipelineView } from './views/pipelines/PipelineView';
-import { PipelineRunView } from './views/pipelines/PipelineRunView';
-import { DatasetsView } from './views/pipelines/DatasetsView';
-import { DatasetView } from './views/pipelines/DatasetView';
-
 export type ViewProps = { params: Params; query: URLSearchParams };
+
+// The runs views are in the main bundle (the first page most people open);
+// the others load on first use, so the first render parses less script.
+const ModelsView = lazyView(() => import('./views/registry/ModelsView').then((m) => m.ModelsView));
+const ModelView = lazyView(() => import('./views/registry/ModelView').then((m) => m.ModelView));
+const VersionView = lazyView(() => import('./views/registry/VersionView').then((m) => m.VersionView));
+const DeploymentsView = lazyView(() => import('./views/deployments/DeploymentsView').then((m) => m.DeploymentsView));
+const DeploymentView = lazyView(() => import('./views/deployments/DeploymentView').then((m) => m.DeploymentView));
+const MonitoringView = lazyView(() => import('./views/monitoring/MonitoringView').then((m) => m.MonitoringView));
+const AlertsView = lazyView(() => import('./views/monitoring/AlertsView').then((m) => m.AlertsView));
+const PipelinesView = lazyView(() => import('./views/pipelines/PipelinesView').then((m) => m.PipelinesView));
+const PipelineView = lazyView(() => import('./views/pipelines/PipelineView').then((m) => m.PipelineView));
+const PipelineRunView = lazyView(() => import('./views/pipelines/PipelineRunView').then((m) => m.PipelineRunView));
+const DatasetsView = lazyView(() => import('./views/pipelines/DatasetsView').then((m) => m.DatasetsView));
+const DatasetView = lazyView(() => import('./views/pipelines/DatasetView').then((m) => m.DatasetView));
 
 const routes: [string, FunctionComponent<ViewProps>][] = [
   ['/experiments', ExperimentsView],

@@ -2,7 +2,7 @@
 // histories, thinned by the server), the param diff table, latest metrics
 // and a parallel-coordinates plot. ?metrics=k1,k2 picks the charts;
 // ?only_diff=1 hides params that are the same everywhere.
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ViewProps } from '../../App';
 import { api } from '../../lib/api';
 import { fmtNumber } from '../../lib/format';
@@ -22,21 +22,23 @@ const MAX_CHARTS = 12;
 export function CompareView({ query }: ViewProps) {
   const ids = (query.get('runs') ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 100);
   const chosen = (query.get('metrics') ?? '').split(',').filter(Boolean);
+  // The histories are asked for first (before the runs themselves), so the
+  // browser's six connections never queue the one request the charts need.
+  const [allKeys, setAllKeys] = useState<string[]>([]);
+  const keys = chosen.length ? chosen : allKeys.slice(0, MAX_CHARTS);
+  const hist = useApi((s) => fetchHistories(ids, keys, 1000, s), [ids.join(','), keys.join(',')], {
+    skip: ids.length === 0 || keys.length === 0 || ids.length * keys.length > 200,
+  });
   const runs = useApi(
     (s) => Promise.all(ids.map((id) => api.get<{ run: RunJson }>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, s).then((r) => toRun(r.run)))),
     [ids.join(',')],
     { skip: ids.length === 0 },
   );
-  // Charts start as soon as the ids are known when ?metrics= names them; otherwise after the runs load.
-  const allKeys = useMemo(() => {
+  useEffect(() => {
     const k = new Set<string>();
     for (const r of runs.data ?? []) Object.keys(r.metrics).forEach((m) => k.add(m));
-    return [...k].sort();
+    setAllKeys([...k].sort());
   }, [runs.data]);
-  const keys = chosen.length ? chosen : allKeys.slice(0, MAX_CHARTS);
-  const hist = useApi((s) => fetchHistories(ids, keys, 1000, s), [ids.join(','), keys.join(',')], {
-    skip: ids.length === 0 || keys.length === 0 || ids.length * keys.length > 200,
-  });
   const s = chartSettings(query);
   const names = new Map((runs.data ?? []).map((r) => [r.id, r.name]));
   const label = (id: string) => names.get(id) ?? id.slice(0, 8);

@@ -27,7 +27,7 @@ interface PageAnswer {
   child_counts: Record<string, number>;
 }
 
-export function fetchPage(q: Query, page: number, signal?: AbortSignal) {
+export function fetchPage(q: Query, page: number, signal?: AbortSignal, count = false) {
   return api.post<PageAnswer>(
     '/api/v1/runs/page',
     {
@@ -37,10 +37,19 @@ export function fetchPage(q: Query, page: number, signal?: AbortSignal) {
       offset: page * PAGE,
       limit: PAGE,
       top_level_only: q.nested,
-      count_total: page === 0,
+      count_total: count,
     },
     signal,
   );
+}
+
+export async function countRuns(q: Query, signal?: AbortSignal): Promise<number> {
+  const a = await api.post<PageAnswer>(
+    '/api/v1/runs/page',
+    { experiment_ids: q.experimentIds, filter: q.filter, offset: 0, limit: 1, top_level_only: q.nested, count_total: true },
+    signal,
+  );
+  return a.total ?? 0;
 }
 
 // The runs nested under `parentId` (its first 1000), as the table shows them.
@@ -57,13 +66,15 @@ function fetchChildren(q: Query, parentId: string) {
 export function RunsTable({
   query,
   first,
+  total,
   columns,
   selected,
   onToggle,
   onSort,
 }: {
   query: Query;
-  first: PageAnswer & { total: number }; // page 0, loaded by the view (it also gives the total)
+  first: PageAnswer; // page 0, loaded by the view
+  total: number; // rows in all (the first page's size until the count arrives)
   columns: Column[];
   selected: Set<string>;
   onToggle: (id: string) => void;
@@ -110,7 +121,7 @@ export function RunsTable({
     () => expanded.map((e) => ({ parentOffset: e.parentOffset, count: e.runs.length })).sort((a, b) => a.parentOffset - b.parentOffset),
     [expanded],
   );
-  const rows = totalRows(first.total, expansions);
+  const rows = totalRows(total, expansions);
   const firstRow = Math.max(0, Math.floor(scroll.top / ROW) - MARGIN);
   const lastRow = Math.min(rows - 1, Math.ceil((scroll.top + scroll.height) / ROW) + MARGIN);
 

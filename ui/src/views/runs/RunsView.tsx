@@ -10,7 +10,7 @@ import { useApi } from '../../lib/useApi';
 import { decodeColumns, defaultColumns, encodeColumns, orderBy, parseOrder, type Column } from '../../lib/runs';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../components/common';
 import { ColumnPicker } from './ColumnPicker';
-import { fetchPage, RunsTable, type Query } from './RunsTable';
+import { countRuns, fetchPage, PAGE, RunsTable, type Query } from './RunsTable';
 import './runs.css';
 
 interface Keys {
@@ -31,7 +31,11 @@ export function RunsView({ params, query }: ViewProps) {
   const exp = useApi((s) => api.get<{ experiment: { name: string; experiment_id: string } }>(`/api/v1/experiments/${encodeURIComponent(id)}`, undefined, s), [id]);
   const keys = useApi((s) => api.get<Keys>(`/api/v1/experiments/${encodeURIComponent(id)}/keys`, undefined, s), [id]);
   const q: Query = useMemo(() => ({ experimentIds: [id], filter, order, nested }), [id, filter, order, nested]);
-  const first = useApi((s) => fetchPage(q, 0, s).then((a) => ({ ...a, total: a.total ?? 0 })), [q]);
+  // The first page is drawn as soon as it arrives; the total (a count over
+  // every match, the slower query) follows in its own request.
+  const first = useApi((s) => fetchPage(q, 0, s, false), [q]);
+  const count = useApi((s) => countRuns(q, s), [q]);
+  const total = count.data ?? (first.data && first.data.runs.length < PAGE ? first.data.runs.length : undefined);
 
   const columns: Column[] = decodeColumns(query.get('cols')) ?? (keys.data ? defaultColumns(keys.data) : []);
   const setColumns = (cols: Column[]) => setQuery({ cols: encodeColumns(cols) });
@@ -56,7 +60,7 @@ export function RunsView({ params, query }: ViewProps) {
         sub={
           <span>
             experiment {id} ·{' '}
-            <span data-testid="runs-total">{first.data ? `${first.data.total.toLocaleString()} ${nested ? 'top-level runs' : 'runs'}` : '…'}</span>
+            <span data-testid="runs-total">{total !== undefined ? `${total.toLocaleString()} ${nested ? 'top-level runs' : 'runs'}` : '…'}</span>
           </span>
         }
       >
@@ -100,15 +104,15 @@ export function RunsView({ params, query }: ViewProps) {
         </div>
       )}
       {first.loading && !first.data && <Loading what="runs" />}
-      {first.data && first.data.total === 0 && !filter && (
+      {first.data && first.data.runs.length === 0 && !filter && (
         <Empty title="No runs in this experiment yet">
           <p>Log one from Python with the mlflow client:</p>
           <pre>{`export MLFLOW_TRACKING_URI=${location.origin}\npython -c "import mlflow; mlflow.set_experiment('${exp.data?.experiment.name ?? 'demo'}')\nwith mlflow.start_run(): mlflow.log_metric('auc', 0.9)"`}</pre>
         </Empty>
       )}
-      {first.data && first.data.total === 0 && filter && <Empty title="No run matches this filter" />}
-      {first.data && first.data.total > 0 && !first.error && (
-        <RunsTable query={q} first={first.data} columns={columns} selected={selected} onToggle={toggle} onSort={sort} />
+      {first.data && first.data.runs.length === 0 && filter && <Empty title="No run matches this filter" />}
+      {first.data && first.data.runs.length > 0 && !first.error && (
+        <RunsTable query={q} first={first.data} total={total ?? first.data.runs.length} columns={columns} selected={selected} onToggle={toggle} onSort={sort} />
       )}
     </div>
   );
