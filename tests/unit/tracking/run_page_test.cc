@@ -95,6 +95,28 @@ TEST_P(RunPageTest, TopLevelOnlyLeavesOutChildrenAndCountsThem) {
   EXPECT_EQ(page->total, 5);
 }
 
+TEST_P(RunPageTest, TopLevelOnlyHoldsInBothSearchPlans) {
+  std::string parent = Run("parent", 0.5, 1000);
+  for (int i = 0; i < 4; ++i) Run("top" + std::to_string(i), 0.1 * i, 1001 + i);
+  Run("child", 0.99, 1010, parent);  // the best auc, but nested
+  for (RunSearchPlan plan : {RunSearchPlan::kScan, RunSearchPlan::kOrderIndex}) {
+    RunSearch search;
+    search.experiment_ids = {std::stoll(exp_)};
+    search.order_by = {{Entity::kMetric, "auc", false}};
+    search.top_level_only = true;
+    search.plan = plan;
+    search.limit = 2;
+    search.offset = 1;
+    search.dialect = db_.db().dialect();
+    auto page = store_->SearchRunsCounted(search, true);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_EQ(page->second, 5);
+    ASSERT_EQ(page->first.size(), 2u);
+    EXPECT_EQ(page->first[0].info.run_name, "top3");  // after parent (0.5)
+    EXPECT_EQ(page->first[1].info.run_name, "top2");
+  }
+}
+
 TEST_P(RunPageTest, RefusesBadPagingAndBadFilters) {
   auto req = Request();
   req.limit = 0;

@@ -20,7 +20,7 @@ export function ExperimentsView({ query }: ViewProps) {
   const find = query.get('q') ?? '';
   const [draft, setDraft] = useState(find);
   const filter = find ? `name ILIKE ${containsPattern(find)}` : '';
-  const list = useApi((s) => api.get<{ experiments: Experiment[] }>('/api/v1/experiments', { filter }, s), [filter]);
+  const list = useApi((s) => api.get<{ experiments: Experiment[]; next_page_token?: string }>('/api/v1/experiments', { filter }, s), [filter]);
   const exps = list.data?.experiments ?? [];
   return (
     <div>
@@ -76,6 +76,7 @@ export function ExperimentsView({ query }: ViewProps) {
               ))}
             </tbody>
           </table>
+          {list.data?.next_page_token && <p class="muted">The first {exps.length.toLocaleString()} experiments are shown; find one by name to see the others.</p>}
         </div>
       )}
     </div>
