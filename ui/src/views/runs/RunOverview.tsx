@@ -1,8 +1,7 @@
 // A run's params, latest metrics, tags, dataset inputs and nested runs.
-import { api } from '../../lib/api';
-import { quoteFilterString } from '../../lib/filter';
 import { fmtNumber } from '../../lib/format';
-import { toRun, type Run, type RunJson } from '../../lib/runs';
+import { toRun, type Run } from '../../lib/runs';
+import { fetchChildren } from './RunsTable';
 import { useApi } from '../../lib/useApi';
 import { Badge, Section } from '../../components/common';
 
@@ -27,15 +26,7 @@ function Pairs({ rows, testid, empty }: { rows: [string, string][]; testid: stri
 }
 
 export function RunOverview({ run }: { run: Run }) {
-  const children = useApi(
-    (s) =>
-      api.post<{ runs: RunJson[]; total: number }>(
-        '/api/v1/runs/page',
-        { experiment_ids: [run.experimentId], filter: `tags.\`mlflow.parentRunId\` = ${quoteFilterString(run.id)}`, limit: 200 },
-        s,
-      ),
-    [run.id],
-  );
+  const children = useApi((s) => fetchChildren({ experimentIds: [run.experimentId], order: null }, run.id, 200, s), [run.id]);
   const metrics = Object.entries(run.metrics).sort(([a], [b]) => a.localeCompare(b));
   const params = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
   const tags = Object.entries(run.tags)

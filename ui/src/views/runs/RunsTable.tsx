@@ -52,15 +52,19 @@ export async function countRuns(q: Query, signal?: AbortSignal): Promise<number>
   return a.total ?? 0;
 }
 
-// The runs nested under `parentId` (its first 1000), as the table shows them.
-function fetchChildren(q: Query, parentId: string) {
-  return api.post<PageAnswer>('/api/v1/runs/page', {
-    experiment_ids: q.experimentIds,
-    filter: `tags.\`mlflow.parentRunId\` = ${quoteFilterString(parentId)}`,
-    order_by: q.order ? [q.order] : [],
-    limit: 1000,
-    count_total: false,
-  });
+// The runs nested under `parentId` (its first `limit`), in the query's order;
+// `total` says how many there are in all.
+export function fetchChildren(q: Pick<Query, 'experimentIds' | 'order'>, parentId: string, limit = 1000, signal?: AbortSignal) {
+  return api.post<PageAnswer>(
+    '/api/v1/runs/page',
+    {
+      experiment_ids: q.experimentIds,
+      filter: `tags.\`mlflow.parentRunId\` = ${quoteFilterString(parentId)}`,
+      order_by: q.order ? [q.order] : [],
+      limit,
+    },
+    signal,
+  );
 }
 
 export function RunsTable({
@@ -163,7 +167,7 @@ export function RunsTable({
     const pending = expanding.current;
     pending.add(run.id);
     setExpandError(undefined);
-    fetchChildren(query, run.id)
+    fetchChildren(query, run.id, 1000, gen.abort.signal)
       .then((a) => {
         if (gen !== generation.current) return;
         setExpanded((old) => (old.some((e) => e.parentOffset === offset) ? old : [...old, { parentOffset: offset, runs: a.runs.map(toRun) }]));
