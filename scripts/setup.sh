@@ -34,5 +34,13 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q npm
 fi
 
+# The web UI's build (Vite 8) needs Node.js 20.19 or newer; Debian 12's own nodejs is 18.
+node_version="$(node --version 2>/dev/null || echo v0.0.0)"
+IFS=. read -r node_major node_minor _ <<< "${node_version#v}"
+if (( node_major < 20 || (node_major == 20 && node_minor < 19) )); then
+  echo "setup: the web UI needs Node.js >= 20.19, found ${node_version}; install a newer one (NodeSource's nodejs 20 or 22) and run again" >&2
+  exit 1
+fi
+
 python3 -m pip install -q --disable-pip-version-check -r tests/integration/requirements.txt
 python3 -m pip install -q --disable-pip-version-check -e python/
