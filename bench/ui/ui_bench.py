@@ -50,6 +50,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tracking"))
 
 import populate  # noqa: E402
 import servers  # noqa: E402
+from bench import default_ferry_bin  # noqa: E402  (bench/tracking/bench.py)
 from client import Api  # noqa: E402
 from servers import REPO, FerryServer, MlflowServer, SqliteStore  # noqa: E402
 
@@ -245,14 +246,6 @@ def report(res, systems):
 
 
 # --- main ---------------------------------------------------------------------
-
-
-def default_ferry_bin():
-    for rel in (("build", "release", "ferry"), ("build", "release", "src", "ferry")):
-        path = os.path.join(REPO, *rel)
-        if os.access(path, os.X_OK):
-            return path
-    return os.path.join(REPO, "build", "release", "ferry")
 
 
 def machine_info():

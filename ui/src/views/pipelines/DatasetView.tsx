@@ -3,11 +3,11 @@
 import type { ViewProps } from '../../App';
 import { Empty, ErrorBox, Loading, PageHeader, Section } from '../../components/common';
 import { api } from '../../lib/api';
-import { fmtBytes, fmtTime } from '../../lib/format';
 import { setQuery } from '../../lib/router';
 import { useApi } from '../../lib/useApi';
 import { DatasetDiffView } from './DatasetDiffView';
-import { diffPair, profileSummary, shortDigest, type ProfileSummary } from './datasets';
+import { diffPair, profileSummary, type ProfileSummary } from './datasets';
+import { VersionCells } from './VersionCells';
 import { VersionDetail } from './VersionDetail';
 import type { DatasetDetail, DatasetVersion } from './types';
 import './pipelines.css';
@@ -83,14 +83,7 @@ export function DatasetView({ params, query }: ViewProps) {
                       <td>
                         <a href={`/datasets/${encodeURIComponent(name)}?version=${v.version}`}>v{v.version}</a>
                       </td>
-                      <td class="mono" title={v.digest}>
-                        {shortDigest(v.digest)}
-                      </td>
-                      <td>{fmtTime(v.created_time)}</td>
-                      <td class="num">{v.files}</td>
-                      <td class="num">{fmtBytes(v.bytes)}</td>
-                      <td class="num">{p?.rows ?? ''}</td>
-                      <td class="num">{p?.columns || ''}</td>
+                      <VersionCells version={v} profile={p} />
                       <td class="wrap">{v.description}</td>
                       <td class="mono wrap">{v.source}</td>
                     </tr>

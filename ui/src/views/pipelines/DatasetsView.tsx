@@ -3,9 +3,9 @@
 import type { ViewProps } from '../../App';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../components/common';
 import { api } from '../../lib/api';
-import { fmtBytes, fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { profileSummary, shortDigest, type ProfileSummary } from './datasets';
+import { profileSummary, type ProfileSummary } from './datasets';
+import { VersionCells } from './VersionCells';
 import type { DatasetDetail, DatasetVersion } from './types';
 import './pipelines.css';
 
@@ -79,14 +79,7 @@ export function DatasetsView(_: ViewProps) {
                   </td>
                   <td class="num">{count ?? ''}</td>
                   <td class="num">v{latest.version}</td>
-                  <td class="mono" title={latest.digest}>
-                    {shortDigest(latest.digest)}
-                  </td>
-                  <td>{fmtTime(latest.created_time)}</td>
-                  <td class="num">{latest.files}</td>
-                  <td class="num">{fmtBytes(latest.bytes)}</td>
-                  <td class="num">{profile?.rows ?? ''}</td>
-                  <td class="num">{profile?.columns || ''}</td>
+                  <VersionCells version={latest} profile={profile} />
                   <td class="wrap muted">
                     {latest.description}
                     {e && <div class="muted">could not read more: {e.message}</div>}
